@@ -1,0 +1,40 @@
+"""The domain model of SPEC §1, one module per concern."""
+
+from programs.models.base import Confidence, Tracked
+from programs.models.decisions import Decision, DecisionBody, Seat, Vote
+from programs.models.nations import Agreement, Nation, Organisation, OwnershipStake
+from programs.models.programmes import (
+    Contribution,
+    Domain,
+    LeadershipRole,
+    Participation,
+    Programme,
+    ThresholdOverride,
+    WorkPackage,
+    WorkshareAllocation,
+)
+from programs.models.scenarios import ScenarioLoad
+from programs.models.techtransfer import TechTransferMilestone
+
+__all__ = [
+    "Agreement",
+    "Confidence",
+    "Contribution",
+    "Decision",
+    "DecisionBody",
+    "Domain",
+    "LeadershipRole",
+    "Nation",
+    "Organisation",
+    "OwnershipStake",
+    "Participation",
+    "Programme",
+    "ScenarioLoad",
+    "Seat",
+    "TechTransferMilestone",
+    "ThresholdOverride",
+    "Tracked",
+    "Vote",
+    "WorkPackage",
+    "WorkshareAllocation",
+]

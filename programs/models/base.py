@@ -1,0 +1,40 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Confidence(models.TextChoices):
+    REPORTED = "reported", "Reported (public or official source)"
+    ESTIMATED = "estimated", "Estimated by an analyst"
+    ILLUSTRATIVE = "illustrative", "Illustrative (scenario or demo data)"
+
+
+class Tracked(models.Model):
+    """Provenance and history shared by every record analysts track.
+
+    Every concrete subclass declares ``history = HistoricalRecords()`` (with its many-to-many
+    fields where it has some), which keeps who, when and what for every save and delete made
+    through the ORM: admin, API, importers, the scenario loader, the shell.
+    """
+
+    source = models.TextField(blank=True, help_text="Where the fact comes from: text or URL.")
+    confidence = models.CharField(
+        max_length=16, choices=Confidence.choices, default=Confidence.ILLUSTRATIVE
+    )
+
+    class Meta:
+        abstract = True
+
+
+def date_order_error(start, end, start_field: str, end_field: str) -> ValidationError | None:
+    """The error for an end date before its start date, keyed by the end field."""
+    if start and end and end < start:
+        return ValidationError({end_field: f"{end_field} must not be before {start_field}."})
+    return None
+
+
+PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+AMOUNT_VALIDATORS = [MinValueValidator(Decimal("0"))]
+WEIGHT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]

@@ -1,0 +1,28 @@
+import pytest
+from django.test import Client
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def analyst(db):
+    return UserFactory(username="ana", groups=["analyst"])
+
+
+@pytest.fixture
+def viewer(db):
+    return UserFactory(username="vic", groups=["viewer"])
+
+
+@pytest.fixture
+def analyst_client(analyst) -> Client:
+    client = Client()
+    client.force_login(analyst)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer) -> Client:
+    client = Client()
+    client.force_login(viewer)
+    return client
