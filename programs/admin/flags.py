@@ -1,0 +1,1 @@
+"""Admin for flags and balance snapshots (owned by the balance engine)."""
