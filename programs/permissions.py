@@ -30,10 +30,13 @@ TRACKED_MODELS = [
 ]
 
 #: Models everybody signed in may view but nobody edits by hand.
-READ_ONLY_MODELS = ["scenarioload"]
+READ_ONLY_MODELS = ["scenarioload", "flag", "flagevent", "balancesnapshot"]
 
 #: Extra permissions by group, as (app_label, codename).
-EXTRA_PERMISSIONS: dict[str, list[tuple[str, str]]] = {ANALYST: [], VIEWER: []}
+EXTRA_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    ANALYST: [("programs", "acknowledge_flag")],
+    VIEWER: [],
+}
 
 
 def sync_groups(apps, schema_editor=None) -> None:

@@ -2,6 +2,7 @@
 
 from programs.models.base import Confidence, Tracked
 from programs.models.decisions import Decision, DecisionBody, Seat, Vote
+from programs.models.flags import BalanceSnapshot, Flag, FlagEvent, PendingCondition
 from programs.models.nations import Agreement, Nation, Organisation, OwnershipStake
 from programs.models.programmes import (
     Contribution,
@@ -18,16 +19,20 @@ from programs.models.techtransfer import TechTransferMilestone
 
 __all__ = [
     "Agreement",
+    "BalanceSnapshot",
     "Confidence",
     "Contribution",
     "Decision",
     "DecisionBody",
     "Domain",
+    "Flag",
+    "FlagEvent",
     "LeadershipRole",
     "Nation",
     "Organisation",
     "OwnershipStake",
     "Participation",
+    "PendingCondition",
     "Programme",
     "ScenarioLoad",
     "Seat",
