@@ -19,6 +19,7 @@ demo: venv
 	DEBUG=1 $(PY) manage.py demo
 
 test: venv
+	bash deploy/ensure-services.sh
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} \
 	$(PY) -m pytest $(PYTEST_ARGS)
