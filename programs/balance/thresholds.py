@@ -34,6 +34,7 @@ RULE_DEFAULTS: dict[str, dict[str, Decimal]] = {
         "min_carried_against": Decimal("3"),
         "bloc_leadership_share": Decimal("0.80"),
         "min_contribution_share": Decimal("0.20"),
+        "deficit_ratio": Decimal("0.5"),
         "recovery": Decimal("0.78"),
         "consecutive_scans": Decimal("1"),
     },

@@ -1,0 +1,728 @@
+"""The metrics of SPEC §2, computed with SQL aggregates.
+
+A programme's balance takes a fixed number of queries whatever the number of contributions,
+allocations, votes or milestones: every figure is a ``GROUP BY`` over nations (or pairs of
+nations) in the database, and Python only assembles the handful of nations and pairs of the
+programme. Joint ventures are looked through with a recursive CTE over ownership stakes (plain
+``WITH RECURSIVE``, which PostgreSQL and SQLite both run).
+
+Shares, rates and ratios are ``Decimal`` fractions rounded to six places (0.333333 for a
+third); money is ``Decimal`` rounded to the cent, in the programme's currency.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import combinations
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from programs.models import (
+    Agreement,
+    Contribution,
+    Decision,
+    DecisionBody,
+    LeadershipRole,
+    Nation,
+    Organisation,
+    OwnershipStake,
+    Participation,
+    Programme,
+    Seat,
+    TechTransferMilestone,
+    Vote,
+    WorkPackage,
+    WorkshareAllocation,
+)
+
+SIX_PLACES = Decimal("0.000001")
+CENTS = Decimal("0.01")
+ZERO = Decimal("0")
+DAYS_PER_YEAR = Decimal("365.25")
+#: A tie is strong when overlap years + AGREEMENT_YEARS × agreements >= STRONG_TIE (SPEC §2).
+AGREEMENT_YEARS = Decimal("5")
+STRONG_TIE = Decimal("5")
+OVERDUE_DAYS = 90
+#: Ventures owning ventures are followed this deep; it also stops ownership cycles.
+MAX_LOOK_THROUGH_DEPTH = 8
+
+COUNTED_OUTCOMES = (Decision.Outcome.APPROVED, Decision.Outcome.REJECTED)
+COUNTED_POSITIONS = (Vote.Position.FOR, Vote.Position.AGAINST)
+
+
+def ratio(numerator, denominator) -> Decimal | None:
+    """numerator / denominator rounded to six places; None when the denominator is 0."""
+    numerator, denominator = as_decimal(numerator), as_decimal(denominator)
+    if denominator == 0:
+        return None
+    return (numerator / denominator).quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
+
+
+def share(numerator, denominator) -> Decimal:
+    """Like ``ratio`` but 0 when there is nothing to share."""
+    return ratio(numerator, denominator) or ZERO.quantize(SIX_PLACES)
+
+
+def as_decimal(value) -> Decimal:
+    """SQLite hands raw-SQL sums back as floats; PostgreSQL as Decimal."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
+def money(value) -> Decimal:
+    return as_decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class NationBalance:
+    code: str
+    name: str
+    #: Takes part in the programme on the day (joined on or before it, not left).
+    active: bool
+    role: str | None
+    contributed: Decimal
+    contribution_share: Decimal
+    #: 'recorded', 'agreed' or 'equal': where the contribution share comes from (SPEC §2).
+    contribution_basis: str
+    work: Decimal
+    workshare_share: Decimal
+    return_coefficient: Decimal | None
+    leadership_weight: int
+    leadership_share: Decimal
+    roles_held: int
+    votes: int
+    vote_share: Decimal
+    vetoes: int
+    chairs: int
+    counted_votes: int
+    outvoted_votes: int
+    outvoted_rate: Decimal | None
+    tt_delivered_weight: int
+    tt_received_weight: int
+    overdue_to_receive: int
+    blocked_to_receive: int
+
+
+@dataclass(frozen=True)
+class PairBalance:
+    """Two nations of a programme, ``a`` < ``b`` by code."""
+
+    a: str
+    b: str
+    #: Decisions of the programme where both cast counted votes, and where they voted alike.
+    shared_decisions: int
+    agreed_decisions: int
+    agreement_rate: Decimal | None
+    #: Decisions a and b won voting alike, by the nation that cast a counted vote the other way.
+    carried_together_against: dict[str, int]
+    tie_overlap_years: Decimal
+    tie_agreements: list[str]
+    tie_programmes: list[str]
+    tie_programme_names: list[str]
+    #: overlap years + 5 × agreements in force; the tie is strong at 5 or more.
+    tie_score: Decimal
+    tie_strong: bool
+    tie_since: datetime.date | None
+    tt_weight_a_to_b: int
+    tt_weight_b_to_a: int
+    milestones_between: int
+
+    def other(self, code: str) -> str:
+        return self.b if code == self.a else self.a
+
+
+@dataclass(frozen=True)
+class ProgrammeBalance:
+    programme: str
+    programme_name: str
+    currency: str
+    as_of: datetime.date
+    total_contributions: Decimal
+    total_work: Decimal
+    #: Work placed with organisations that resolve to no nation (e.g. an agency).
+    unattributed_work: Decimal
+    total_leadership_weight: int
+    total_votes: int
+    nations: list[NationBalance]
+    pairs: list[PairBalance]
+    _by_code: dict[str, NationBalance] = field(default_factory=dict, repr=False, compare=False)
+
+    def nation(self, code: str) -> NationBalance:
+        if not self._by_code:
+            self._by_code.update({n.code: n for n in self.nations})
+        return self._by_code[code]
+
+    def pair(self, a: str, b: str) -> PairBalance:
+        a, b = sorted((a, b))
+        for pair in self.pairs:
+            if pair.a == a and pair.b == b:
+                return pair
+        raise KeyError((a, b))
+
+    @property
+    def active_nations(self) -> list[NationBalance]:
+        return [n for n in self.nations if n.active]
+
+
+@dataclass(frozen=True)
+class GlobalReturn:
+    nation: str
+    name: str
+    currency: str
+    programmes: list[str]
+    work: Decimal
+    total_work: Decimal
+    contributions: Decimal
+    total_contributions: Decimal
+    workshare_share: Decimal
+    contribution_share: Decimal
+    global_return: Decimal | None
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def work_by_nation(programme_ids: list[int]) -> dict[tuple[int, int], Decimal]:
+    """Work of the programmes per (programme id, nation id), looking through joint ventures.
+
+    Work placed with an organisation that has a nation counts for that nation; work placed with
+    a venture is split by its stakes, each divided by the venture's actual stake total (three
+    stakes of 33.3 % make 99.9 %, and each owner gets a third), recursively.
+    """
+    if not programme_ids:
+        return {}
+    sql = f"""
+        WITH RECURSIVE
+        stake_total(venture_id, total) AS (
+            SELECT venture_id, SUM(percent) FROM {_table(OwnershipStake)} GROUP BY venture_id
+        ),
+        placed(programme_id, org_id, amount, depth) AS (
+            SELECT wp.programme_id, wa.organisation_id, SUM(wa.amount), 0
+            FROM {_table(WorkshareAllocation)} wa
+            JOIN {_table(WorkPackage)} wp ON wp.id = wa.work_package_id
+            WHERE wp.programme_id IN ({_placeholders(programme_ids)})
+            GROUP BY wp.programme_id, wa.organisation_id
+            UNION ALL
+            SELECT placed.programme_id, s.owner_id,
+                   1.0 * placed.amount * s.percent / t.total, placed.depth + 1
+            FROM placed
+            JOIN {_table(Organisation)} v ON v.id = placed.org_id AND v.nation_id IS NULL
+            JOIN {_table(OwnershipStake)} s ON s.venture_id = placed.org_id
+            JOIN stake_total t ON t.venture_id = s.venture_id
+            WHERE placed.depth < %s AND t.total > 0
+        )
+        SELECT placed.programme_id, o.nation_id, SUM(placed.amount)
+        FROM placed JOIN {_table(Organisation)} o ON o.id = placed.org_id
+        WHERE o.nation_id IS NOT NULL
+        GROUP BY placed.programme_id, o.nation_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*programme_ids, MAX_LOOK_THROUGH_DEPTH])
+        return {(pid, nid): money(amount) for pid, nid, amount in cursor.fetchall()}
+
+
+def _days_between(end: str, start: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+    return f"({end} - {start})"
+
+
+def shared_programme_spans(
+    programme_id: int, nation_ids: list[int], as_of: datetime.date
+) -> list[tuple[int, int, str, str, datetime.date, int]]:
+    """Overlaps of two nations' participations in every other programme (SPEC §2 prior tie).
+
+    One row per pair (a id < b id) and shared programme with a positive overlap up to the day:
+    (a id, b id, programme code, programme name, overlap start, overlap days). A participation
+    runs from joined_on, else the programme's start, to left_on, else the programme's end,
+    else the day; nothing after the day counts.
+    """
+    if len(nation_ids) < 2:
+        return []
+    participation, programme = _table(Participation), _table(Programme)
+    days = _days_between("pair_span.e", "pair_span.s")
+    sql = f"""
+        WITH span AS (
+            SELECT p.nation_id AS nation_id, p.programme_id AS programme_id,
+                   COALESCE(p.joined_on, q.started_on) AS s,
+                   CASE WHEN COALESCE(p.left_on, q.ended_on, %s) > %s THEN %s
+                        ELSE COALESCE(p.left_on, q.ended_on, %s) END AS e
+            FROM {participation} p JOIN {programme} q ON q.id = p.programme_id
+            WHERE p.programme_id <> %s AND p.nation_id IN ({_placeholders(nation_ids)})
+        ),
+        pair_span AS (
+            SELECT x.nation_id AS a_id, y.nation_id AS b_id, x.programme_id AS programme_id,
+                   CASE WHEN x.s > y.s THEN x.s ELSE y.s END AS s,
+                   CASE WHEN x.e < y.e THEN x.e ELSE y.e END AS e
+            FROM span x JOIN span y
+              ON x.programme_id = y.programme_id AND x.nation_id < y.nation_id
+            WHERE x.s IS NOT NULL AND y.s IS NOT NULL
+        )
+        SELECT pair_span.a_id, pair_span.b_id, q.code, q.name, pair_span.s, {days}
+        FROM pair_span JOIN {programme} q ON q.id = pair_span.programme_id
+        WHERE pair_span.e > pair_span.s
+        ORDER BY pair_span.s, q.code
+    """
+    params = [as_of, as_of, as_of, as_of, programme_id, *nation_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            (a, b, code, name, _as_date(start), int(days))
+            for a, b, code, name, start, days in cursor.fetchall()
+        ]
+
+
+def _as_date(value) -> datetime.date:
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+def agreements_in_force(
+    nation_ids: list[int], as_of: datetime.date
+) -> list[tuple[int, int, str, datetime.date]]:
+    """(a id, b id, agreement name, signed on) for agreements in force on the day binding both."""
+    if len(nation_ids) < 2:
+        return []
+    through = _table(Agreement.nations.through)
+    sql = f"""
+        SELECT x.nation_id, y.nation_id, ag.name, ag.signed_on
+        FROM {through} x
+        JOIN {through} y ON x.agreement_id = y.agreement_id AND x.nation_id < y.nation_id
+        JOIN {_table(Agreement)} ag ON ag.id = x.agreement_id
+        WHERE x.nation_id IN ({_placeholders(nation_ids)})
+          AND y.nation_id IN ({_placeholders(nation_ids)})
+          AND ag.signed_on <= %s AND (ag.ended_on IS NULL OR ag.ended_on > %s)
+        ORDER BY ag.signed_on, ag.name
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*nation_ids, *nation_ids, as_of, as_of])
+        return [(a, b, name, _as_date(signed)) for a, b, name, signed in cursor.fetchall()]
+
+
+def _pair_votes(programme_id: int) -> dict[tuple[int, int], tuple[int, int]]:
+    """(a id, b id) -> (decisions where both cast counted votes, of which they voted alike)."""
+    vote, decision, body = _table(Vote), _table(Decision), _table(DecisionBody)
+    sql = f"""
+        SELECT x.nation_id, y.nation_id, COUNT(*),
+               SUM(CASE WHEN x.position = y.position THEN 1 ELSE 0 END)
+        FROM {vote} x
+        JOIN {vote} y ON y.decision_id = x.decision_id AND x.nation_id < y.nation_id
+        JOIN {decision} d ON d.id = x.decision_id
+        JOIN {body} b ON b.id = d.body_id
+        WHERE b.programme_id = %s AND d.outcome IN (%s, %s)
+          AND x.position IN (%s, %s) AND y.position IN (%s, %s)
+        GROUP BY x.nation_id, y.nation_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [programme_id, *COUNTED_OUTCOMES, *COUNTED_POSITIONS * 2])
+        return {(a, b): (int(shared), int(agreed)) for a, b, shared, agreed in cursor.fetchall()}
+
+
+def _carried_against(programme_id: int) -> dict[tuple[int, int], dict[int, int]]:
+    """(a id, b id) -> {third nation id: decisions a and b won voting alike while it voted
+    the other way}. Only counted votes on approved or rejected decisions."""
+    vote, decision, body = _table(Vote), _table(Decision), _table(DecisionBody)
+    sql = f"""
+        SELECT x.nation_id, y.nation_id, z.nation_id, COUNT(*)
+        FROM {vote} x
+        JOIN {vote} y ON y.decision_id = x.decision_id AND x.nation_id < y.nation_id
+                      AND y.position = x.position
+        JOIN {vote} z ON z.decision_id = x.decision_id
+                      AND z.nation_id <> x.nation_id AND z.nation_id <> y.nation_id
+        JOIN {decision} d ON d.id = x.decision_id
+        JOIN {body} b ON b.id = d.body_id
+        WHERE b.programme_id = %s
+          AND ((x.position = %s AND d.outcome = %s AND z.position = %s)
+            OR (x.position = %s AND d.outcome = %s AND z.position = %s))
+        GROUP BY x.nation_id, y.nation_id, z.nation_id
+    """
+    params = [
+        programme_id,
+        Vote.Position.FOR,
+        Decision.Outcome.APPROVED,
+        Vote.Position.AGAINST,
+        Vote.Position.AGAINST,
+        Decision.Outcome.REJECTED,
+        Vote.Position.FOR,
+    ]
+    result: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for a, b, against, count in cursor.fetchall():
+            result[(a, b)][against] = int(count)
+    return result
+
+
+def active_on(day: datetime.date, start: str, end: str) -> Q:
+    """Started on or before the day (or no start) and not ended on or before it."""
+    return (Q(**{f"{start}__isnull": True}) | Q(**{f"{start}__lte": day})) & (
+        Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gt": day})
+    )
+
+
+def programme_balance(
+    programme: Programme,
+    as_of: datetime.date | None = None,
+    *,
+    overdue_days: int = OVERDUE_DAYS,
+) -> ProgrammeBalance:
+    """Every SPEC §2 metric of the programme's nations and pairs of nations, as of a day."""
+    as_of = as_of or timezone.localdate()
+    pid = programme.pk
+
+    participations = {
+        row["nation_id"]: row
+        for row in Participation.objects.filter(programme_id=pid).values(
+            "nation_id", "role", "agreed_share", "joined_on", "left_on"
+        )
+    }
+    active_ids = set(
+        Participation.objects.filter(programme_id=pid)
+        .filter(active_on(as_of, "joined_on", "left_on"))
+        .values_list("nation_id", flat=True)
+    )
+    contributed = {
+        row["nation_id"]: money(row["total"])
+        for row in Contribution.objects.filter(programme_id=pid)
+        .values("nation_id")
+        .annotate(total=Sum("amount"))
+    }
+    total_work = money(
+        WorkshareAllocation.objects.filter(work_package__programme_id=pid).aggregate(
+            total=Sum("amount")
+        )["total"]
+    )
+    work = {nid: amount for (_, nid), amount in work_by_nation([pid]).items()}
+    roles = {
+        row["nation_id"]: (int(row["weight"]), int(row["held"]))
+        for row in LeadershipRole.objects.filter(programme_id=pid)
+        .filter(active_on(as_of, "started_on", "ended_on"))
+        .values("nation_id")
+        .annotate(weight=Sum("weight"), held=Count("id"))
+    }
+    seats = {
+        row["nation_id"]: (int(row["votes"] or 0), row["vetoes"], row["chairs"])
+        for row in Seat.objects.filter(body__programme_id=pid)
+        .values("nation_id")
+        .annotate(
+            votes=Sum("votes"),
+            vetoes=Count("id", filter=Q(veto=True)),
+            chairs=Count("id", filter=Q(chair=True)),
+        )
+    }
+    ballots = {
+        row["nation_id"]: (row["counted"], row["outvoted"])
+        for row in Vote.objects.filter(
+            decision__body__programme_id=pid,
+            decision__outcome__in=COUNTED_OUTCOMES,
+            position__in=COUNTED_POSITIONS,
+        )
+        .values("nation_id")
+        .annotate(
+            counted=Count("id"),
+            outvoted=Count(
+                "id",
+                filter=Q(position=Vote.Position.FOR, decision__outcome=Decision.Outcome.REJECTED)
+                | Q(position=Vote.Position.AGAINST, decision__outcome=Decision.Outcome.APPROVED),
+            ),
+        )
+    }
+    overdue_before = as_of - datetime.timedelta(days=overdue_days)
+    achieved = Q(status=TechTransferMilestone.Status.ACHIEVED, achieved_on__lte=as_of)
+    transfers = {
+        (row["provider__nation_id"], row["recipient__nation_id"]): row
+        for row in TechTransferMilestone.objects.filter(programme_id=pid)
+        .exclude(provider__nation__isnull=True)
+        .exclude(recipient__nation__isnull=True)
+        .values("provider__nation_id", "recipient__nation_id")
+        .annotate(
+            delivered=Sum("weight", filter=achieved),
+            live=Count("id", filter=~Q(status=TechTransferMilestone.Status.CANCELLED)),
+            overdue=Count(
+                "id",
+                filter=~achieved
+                & ~Q(status=TechTransferMilestone.Status.CANCELLED)
+                & Q(planned_on__lt=overdue_before),
+            ),
+            blocked=Count("id", filter=Q(status=TechTransferMilestone.Status.BLOCKED)),
+        )
+    }
+
+    nation_ids = sorted(
+        set(participations)
+        | set(contributed)
+        | set(work)
+        | set(roles)
+        | set(seats)
+        | set(ballots)
+        | {nid for pair in transfers for nid in pair}
+    )
+    nations = {n.pk: n for n in Nation.objects.filter(pk__in=nation_ids)}
+    nation_ids.sort(key=lambda nid: nations[nid].code)
+
+    total_contributions = money(sum(contributed.values(), ZERO))
+    contribution_shares, basis = _contribution_shares(
+        total_contributions, contributed, participations, active_ids
+    )
+    total_weight = sum(weight for weight, _ in roles.values())
+    total_votes = sum(votes for votes, _, _ in seats.values())
+
+    def transfer_sum(key: str, **match) -> int:
+        return sum(
+            int(row[key] or 0)
+            for (provider, recipient), row in transfers.items()
+            if (match.get("provider") in (None, provider))
+            and (match.get("recipient") in (None, recipient))
+        )
+
+    nation_rows = []
+    for nid in nation_ids:
+        weight, held = roles.get(nid, (0, 0))
+        votes, vetoes, chairs = seats.get(nid, (0, 0, 0))
+        counted, outvoted = ballots.get(nid, (0, 0))
+        contribution_share = contribution_shares.get(nid, ZERO.quantize(SIX_PLACES))
+        workshare_share = share(work.get(nid, ZERO), total_work)
+        nation_rows.append(
+            NationBalance(
+                code=nations[nid].code,
+                name=nations[nid].name,
+                active=nid in active_ids,
+                role=participations.get(nid, {}).get("role"),
+                contributed=contributed.get(nid, money(0)),
+                contribution_share=contribution_share,
+                contribution_basis=basis,
+                work=work.get(nid, money(0)),
+                workshare_share=workshare_share,
+                return_coefficient=_return_coefficient(
+                    work.get(nid, ZERO),
+                    total_work,
+                    contributed.get(nid, ZERO),
+                    total_contributions,
+                    contribution_share,
+                    basis,
+                ),
+                leadership_weight=weight,
+                leadership_share=share(weight, total_weight),
+                roles_held=held,
+                votes=votes,
+                vote_share=share(votes, total_votes),
+                vetoes=vetoes,
+                chairs=chairs,
+                counted_votes=counted,
+                outvoted_votes=outvoted,
+                outvoted_rate=ratio(outvoted, counted),
+                tt_delivered_weight=transfer_sum("delivered", provider=nid),
+                tt_received_weight=transfer_sum("delivered", recipient=nid),
+                overdue_to_receive=transfer_sum("overdue", recipient=nid),
+                blocked_to_receive=transfer_sum("blocked", recipient=nid),
+            )
+        )
+
+    pairs = _pairs(pid, nation_ids, nations, as_of, transfers)
+    attributed = money(sum(work.values(), ZERO))
+    return ProgrammeBalance(
+        programme=programme.code,
+        programme_name=programme.name,
+        currency=programme.currency,
+        as_of=as_of,
+        total_contributions=total_contributions,
+        total_work=total_work,
+        unattributed_work=max(money(total_work - attributed), money(0)),
+        total_leadership_weight=total_weight,
+        total_votes=total_votes,
+        nations=nation_rows,
+        pairs=pairs,
+    )
+
+
+def _return_coefficient(
+    nation_work: Decimal,
+    total_work: Decimal,
+    nation_money: Decimal,
+    total_contributions: Decimal,
+    contribution_share: Decimal,
+    basis: str,
+) -> Decimal | None:
+    """workshare share / contribution share from the unrounded figures; None where the
+    contribution share is 0 or the programme has no work (SPEC §2)."""
+    if not total_work or not contribution_share:
+        return None
+    if basis == "recorded":
+        return ratio(nation_work * total_contributions, total_work * nation_money)
+    return ratio(nation_work, total_work * contribution_share)
+
+
+def _contribution_shares(
+    total: Decimal,
+    contributed: dict[int, Decimal],
+    participations: dict[int, dict],
+    active_ids: set[int],
+) -> tuple[dict[int, Decimal], str]:
+    """Recorded contributions; where none, agreed shares; where none, an equal split."""
+    if total > 0:
+        return {nid: share(amount, total) for nid, amount in contributed.items()}, "recorded"
+    agreed = {
+        nid: row["agreed_share"]
+        for nid, row in participations.items()
+        if nid in active_ids and row["agreed_share"] is not None
+    }
+    if any(agreed.values()):
+        return {nid: share(value, 100) for nid, value in agreed.items()}, "agreed"
+    return {nid: share(1, len(active_ids)) for nid in active_ids}, "equal"
+
+
+def _pairs(
+    pid: int,
+    nation_ids: list[int],
+    nations: dict[int, Nation],
+    as_of: datetime.date,
+    transfers: dict[tuple[int, int], dict],
+) -> list[PairBalance]:
+    votes = _pair_votes(pid)
+    carried = _carried_against(pid)
+    spans: dict[tuple[int, int], list] = defaultdict(list)
+    for a, b, code, name, start, days in shared_programme_spans(pid, nation_ids, as_of):
+        spans[(a, b)].append((code, name, start, days))
+    agreements: dict[tuple[int, int], list] = defaultdict(list)
+    for a, b, name, signed in agreements_in_force(nation_ids, as_of):
+        agreements[(a, b)].append((name, signed))
+
+    pairs = []
+    for x, y in combinations(nation_ids, 2):
+        # Code order for the public pair, id order for the SQL keys.
+        a, b = sorted((x, y), key=lambda nid: nations[nid].code)
+        key = (min(x, y), max(x, y))
+        shared, agreed = votes.get(key, (0, 0))
+        shared_spans = spans.get(key, [])
+        shared_agreements = agreements.get(key, [])
+        exact_years = Decimal(sum(days for *_, days in shared_spans)) / DAYS_PER_YEAR
+        years = exact_years.quantize(CENTS, rounding=ROUND_HALF_UP)
+        score = (exact_years + AGREEMENT_YEARS * len(shared_agreements)).quantize(
+            SIX_PLACES, rounding=ROUND_HALF_UP
+        )
+        starts = [start for _, _, start, _ in shared_spans] + [s for _, s in shared_agreements]
+        programme_codes = list(dict.fromkeys(code for code, *_ in shared_spans))
+        programme_names = list(dict.fromkeys(name for _, name, *_ in shared_spans))
+        between = sum(
+            int(row["live"] or 0) for pair, row in transfers.items() if pair in ((a, b), (b, a))
+        )
+        pairs.append(
+            PairBalance(
+                a=nations[a].code,
+                b=nations[b].code,
+                shared_decisions=shared,
+                agreed_decisions=agreed,
+                agreement_rate=ratio(agreed, shared),
+                carried_together_against={
+                    nations[against].code: count
+                    for against, count in sorted(carried.get(key, {}).items())
+                },
+                tie_overlap_years=years,
+                tie_agreements=[name for name, _ in shared_agreements],
+                tie_programmes=programme_codes,
+                tie_programme_names=programme_names,
+                tie_score=score,
+                tie_strong=score >= STRONG_TIE,
+                tie_since=min(starts) if starts else None,
+                tt_weight_a_to_b=int((transfers.get((a, b)) or {}).get("delivered") or 0),
+                tt_weight_b_to_a=int((transfers.get((b, a)) or {}).get("delivered") or 0),
+                milestones_between=between,
+            )
+        )
+    return pairs
+
+
+def global_returns(
+    as_of: datetime.date | None = None, currency: str | None = None
+) -> list[GlobalReturn]:
+    """Each nation's return across the programmes of one currency (the OCCAR view, SPEC §2).
+
+    Counts the programmes of the currency with both contributions and work recorded; a nation
+    taking part (joined on or before the day) in two or more of them gets its share of all
+    their work over its share of all their contributions.
+    """
+    as_of = as_of or timezone.localdate()
+    programmes = Programme.objects.filter(
+        contributions__amount__gt=0, work_packages__allocations__amount__gt=0
+    )
+    if currency:
+        programmes = programmes.filter(currency=currency)
+    programme_rows = {
+        row["id"]: row for row in programmes.values("id", "code", "currency").distinct()
+    }
+    if not programme_rows:
+        return []
+    ids = sorted(programme_rows)
+    work_totals = {
+        row["work_package__programme_id"]: money(row["total"])
+        for row in WorkshareAllocation.objects.filter(work_package__programme_id__in=ids)
+        .values("work_package__programme_id")
+        .annotate(total=Sum("amount"))
+    }
+    contributions = {
+        (row["programme_id"], row["nation_id"]): money(row["total"])
+        for row in Contribution.objects.filter(programme_id__in=ids)
+        .values("programme_id", "nation_id")
+        .annotate(total=Sum("amount"))
+    }
+    work = work_by_nation(ids)
+    taking_part: dict[tuple[int, str], list[int]] = defaultdict(list)
+    names: dict[int, tuple[str, str]] = {}
+    for row in (
+        Participation.objects.filter(programme_id__in=ids)
+        .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=as_of))
+        .values("programme_id", "nation_id", "nation__code", "nation__name")
+        .order_by("nation__code", "programme__code")
+    ):
+        currency_code = programme_rows[row["programme_id"]]["currency"]
+        taking_part[(row["nation_id"], currency_code)].append(row["programme_id"])
+        names[row["nation_id"]] = (row["nation__code"], row["nation__name"])
+    contribution_totals: dict[int, Decimal] = defaultdict(Decimal)
+    for (programme_id, _), amount in contributions.items():
+        contribution_totals[programme_id] += amount
+
+    result = []
+    for (nid, currency_code), programme_ids in taking_part.items():
+        if len(programme_ids) < 2:
+            continue
+        nation_work = sum((work.get((p, nid), ZERO) for p in programme_ids), ZERO)
+        all_work = sum((work_totals.get(p, ZERO) for p in programme_ids), ZERO)
+        nation_money = sum((contributions.get((p, nid), ZERO) for p in programme_ids), ZERO)
+        all_money = sum((contribution_totals[p] for p in programme_ids), ZERO)
+        code, name = names[nid]
+        contribution_share = share(nation_money, all_money)
+        result.append(
+            GlobalReturn(
+                nation=code,
+                name=name,
+                currency=currency_code,
+                programmes=[programme_rows[p]["code"] for p in programme_ids],
+                work=money(nation_work),
+                total_work=money(all_work),
+                contributions=money(nation_money),
+                total_contributions=money(all_money),
+                workshare_share=share(nation_work, all_work),
+                contribution_share=contribution_share,
+                global_return=(
+                    ratio(nation_work * all_money, all_work * nation_money)
+                    if nation_money and all_work
+                    else None
+                ),
+            )
+        )
+    result.sort(key=lambda r: (r.currency, r.nation))
+    return result

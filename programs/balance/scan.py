@@ -1,0 +1,217 @@
+"""Scans: compute a programme's balance, run the rules, update flags and snapshots.
+
+A programme scan is one transaction holding a lock on the programme's row, so two scans of the
+same programme (a periodic one and an on-change one) run one after the other, and a scan that
+dies half-way leaves nothing behind. Scans are idempotent: a second scan of unchanged data only
+moves ``last_seen_at``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from programs.balance.flags import apply_conditions
+from programs.balance.metrics import ProgrammeBalance, global_returns, programme_balance
+from programs.balance.rules import global_rules, programme_rules
+from programs.balance.thresholds import thresholds_for
+from programs.models import BalanceSnapshot, Flag, Nation, Programme, ThresholdOverride
+
+#: Key of the PostgreSQL advisory lock that serialises cross-programme scans.
+GLOBAL_SCAN_LOCK = 7_021_001
+
+
+@dataclass
+class ScanResult:
+    #: Programme code; None for the cross-programme rules.
+    programme: str | None
+    as_of: datetime.date
+    raised: list[Flag] = field(default_factory=list)
+    updated: list[Flag] = field(default_factory=list)
+    resolved: list[Flag] = field(default_factory=list)
+    reopened: list[Flag] = field(default_factory=list)
+    unchanged: list[Flag] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    snapshots: int = 0
+    seconds: float = 0.0
+
+    @property
+    def opened(self) -> list[Flag]:
+        """Flags that became live in this scan: newly raised and raised again."""
+        return self.raised + self.reopened
+
+    @property
+    def live(self) -> int:
+        return len(self.raised) + len(self.reopened) + len(self.updated) + len(self.unchanged)
+
+    def summary(self) -> str:
+        where = self.programme or "all programmes (global rules)"
+        return (
+            f"{where} as of {self.as_of}: {len(self.raised)} raised, "
+            f"{len(self.reopened)} reopened, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.resolved)} resolved"
+            + (f", {len(self.pending)} pending" if self.pending else "")
+            + f"; {self.snapshots} snapshots in {self.seconds:.2f}s"
+        )
+
+
+def programme_thresholds(programme: Programme) -> dict[str, dict[str, Decimal]]:
+    """Every rule's thresholds for the programme: defaults with its overrides applied."""
+    overrides: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for rule, parameter, value in ThresholdOverride.objects.filter(programme=programme).values_list(
+        "rule", "parameter", "value"
+    ):
+        overrides[rule][parameter] = value
+    return {r.name: thresholds_for(r.name, overrides.get(r.name)) for r in programme_rules()}
+
+
+def _consecutive(thresholds: dict[str, dict[str, Decimal]]) -> dict[str, int]:
+    return {rule: int(t.get("consecutive_scans", 1)) for rule, t in thresholds.items()}
+
+
+def scan_programme(programme: Programme | str, as_of: datetime.date | None = None) -> ScanResult:
+    """Run every programme rule on one programme, as of a day (default today)."""
+    started = time.perf_counter()
+    as_of = as_of or timezone.localdate()
+    code = programme if isinstance(programme, str) else programme.code
+    with transaction.atomic():
+        locked = Programme.objects.select_for_update().get(code=code)
+        thresholds = programme_thresholds(locked)
+        balance = programme_balance(
+            locked,
+            as_of,
+            overdue_days=int(thresholds["tech_transfer_overdue"]["overdue_days"]),
+        )
+        conditions = [
+            condition
+            for rule in programme_rules()
+            for condition in rule.check(balance, thresholds[rule.name])
+        ]
+        outcome = apply_conditions(
+            conditions,
+            programme=locked,
+            rules=[rule.name for rule in programme_rules()],
+            consecutive_scans=_consecutive(thresholds),
+        )
+        snapshots = write_snapshots(locked, balance)
+    return ScanResult(
+        programme=locked.code,
+        as_of=as_of,
+        raised=outcome.raised,
+        updated=outcome.updated,
+        resolved=outcome.resolved,
+        reopened=outcome.reopened,
+        unchanged=outcome.unchanged,
+        pending=outcome.pending,
+        snapshots=snapshots,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def scan_global(as_of: datetime.date | None = None) -> ScanResult:
+    """Run the cross-programme rules (global_balance) with their default thresholds."""
+    started = time.perf_counter()
+    as_of = as_of or timezone.localdate()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GLOBAL_SCAN_LOCK])
+        returns = global_returns(as_of)
+        thresholds = {r.name: thresholds_for(r.name) for r in global_rules()}
+        conditions = [
+            condition
+            for rule in global_rules()
+            for condition in rule.check(returns, thresholds[rule.name])
+        ]
+        outcome = apply_conditions(
+            conditions,
+            programme=None,
+            rules=[rule.name for rule in global_rules()],
+            consecutive_scans=_consecutive(thresholds),
+        )
+    return ScanResult(
+        programme=None,
+        as_of=as_of,
+        raised=outcome.raised,
+        updated=outcome.updated,
+        resolved=outcome.resolved,
+        reopened=outcome.reopened,
+        unchanged=outcome.unchanged,
+        pending=outcome.pending,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def scan_all(as_of: datetime.date | None = None) -> list[ScanResult]:
+    """Scan every programme (each in its own transaction), then the cross-programme rules."""
+    codes = list(Programme.objects.order_by("code").values_list("code", flat=True))
+    results = [scan_programme(code, as_of) for code in codes]
+    results.append(scan_global(as_of))
+    return results
+
+
+SNAPSHOT_FIELDS = [
+    "contributed",
+    "contribution_share",
+    "contribution_basis",
+    "work",
+    "workshare_share",
+    "return_coefficient",
+    "leadership_weight",
+    "leadership_share",
+    "roles_held",
+    "votes",
+    "vote_share",
+    "vetoes",
+    "chairs",
+    "counted_votes",
+    "outvoted_votes",
+    "outvoted_rate",
+    "tt_delivered_weight",
+    "tt_received_weight",
+    "overdue_to_receive",
+    "blocked_to_receive",
+]
+
+
+def write_snapshots(programme: Programme, balance: ProgrammeBalance) -> int:
+    """Upsert the day's snapshot of every nation of the balance (one row per nation and day).
+
+    ``taken_at`` keeps the time of the day's first scan, so a repeated scan changes no figure.
+    """
+    if not balance.nations:
+        return 0
+    returns = {
+        item.nation: item.global_return
+        for item in global_returns(balance.as_of, currency=programme.currency)
+        if programme.code in item.programmes
+    }
+
+    ids = dict(
+        Nation.objects.filter(code__in=[n.code for n in balance.nations]).values_list("code", "pk")
+    )
+    now = timezone.now()
+    rows = [
+        BalanceSnapshot(
+            programme=programme,
+            nation_id=ids[nation.code],
+            taken_on=balance.as_of,
+            taken_at=now,
+            global_return=returns.get(nation.code),
+            **{name: getattr(nation, name) for name in SNAPSHOT_FIELDS},
+        )
+        for nation in balance.nations
+    ]
+    BalanceSnapshot.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["programme", "nation", "taken_on"],
+        update_fields=[*SNAPSHOT_FIELDS, "global_return"],
+    )
+    return len(rows)
