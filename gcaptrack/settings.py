@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_celery_beat",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "programs",
 ]
 
@@ -117,6 +121,56 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gcaptrack@localhost")
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+
+# REST API (programs.api): token or session authentication, model permissions, per-user
+# throttling. Rates are "<number>/<second|minute|hour|day>".
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "programs.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["programs.api.permissions.ModelPermissions"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "programs.api.renderers.CSVRenderer",
+        "programs.api.renderers.XLSXRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "programs.api.filters.StableOrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "programs.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["programs.api.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_USER", "1200/minute")},
+    "DEFAULT_SCHEMA_CLASS": "programs.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "programs.api.views.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "URL_FORMAT_OVERRIDE": "format",
+}
+#: Refuse PUT, PATCH and DELETE without If-Match (428) instead of accepting them unconditionally.
+API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", False)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GCAPtrack API",
+    "DESCRIPTION": (
+        "Who gives and who gets in multinational defence programmes. Nations and programmes are "
+        "addressed by code, organisations by name, work packages by code within their programme. "
+        "Every list also comes as CSV (`?format=csv`) or XLSX (`?format=xlsx`): every row matching "
+        "the filters, in the requested order, unpaginated. Retrieve returns an `ETag`; send it back "
+        "in `If-Match` on PUT, PATCH and DELETE to get 412 instead of overwriting someone's change."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {},
+}
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

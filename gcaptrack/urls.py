@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "GCAPtrack"
 admin.site.site_title = "GCAPtrack"
@@ -7,4 +7,8 @@ admin.site.index_title = "Programme governance data"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("programs.api.urls", namespace="api")),
+    path("", include("programs.dashboards.urls")),
 ]
+
+handler404 = "programs.api.views.not_found"

@@ -16,9 +16,11 @@ from programs.models.programmes import (
 )
 from programs.models.scenarios import ScenarioLoad
 from programs.models.techtransfer import TechTransferMilestone
+from programs.models.tokens import ApiToken
 
 __all__ = [
     "Agreement",
+    "ApiToken",
     "BalanceSnapshot",
     "Confidence",
     "Contribution",

@@ -1,0 +1,629 @@
+"""JSON shapes of the API resources, with natural keys (SPEC §4) instead of database ids.
+
+Validation lives in the models (``clean()`` and Meta constraints, shared with the admin): every
+serializer builds the record it is about to write and calls ``full_clean()`` on it, turning
+Django's ValidationError into a 400 with a message per field. Nested children (seats, votes,
+ownership stakes) are cleaned one by one as they are written, inside the request's transaction,
+so an invalid child rolls the whole request back.
+"""
+
+import copy
+import dataclasses
+import datetime
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from programs.balance.metrics import NationBalance, PairBalance, ProgrammeBalance
+from programs.models import (
+    Agreement,
+    ApiToken,
+    Contribution,
+    Decision,
+    DecisionBody,
+    Flag,
+    LeadershipRole,
+    Nation,
+    Organisation,
+    OwnershipStake,
+    Participation,
+    Programme,
+    Seat,
+    TechTransferMilestone,
+    Vote,
+    WorkPackage,
+    WorkshareAllocation,
+)
+from programs.models.nations import agreement_nations_error, stake_total_error
+
+PROVENANCE = ["source", "confidence"]
+
+
+def drf_errors(error: DjangoValidationError) -> dict[str, list[str]]:
+    """Django's errors keyed as DRF keys them (``__all__`` becomes ``non_field_errors``)."""
+    if not hasattr(error, "error_dict"):
+        return {api_settings.NON_FIELD_ERRORS_KEY: list(error.messages)}
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): list(messages)
+        for field, messages in error.message_dict.items()
+    }
+
+
+class NaturalKeyField(serializers.SlugRelatedField):
+    """A reference by natural key (a nation's code, an organisation's name...)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
+def nation_field(**kwargs) -> NaturalKeyField:
+    return NaturalKeyField(slug_field="code", queryset=Nation.objects.all(), **kwargs)
+
+
+def programme_field(**kwargs) -> NaturalKeyField:
+    return NaturalKeyField(slug_field="code", queryset=Programme.objects.all(), **kwargs)
+
+
+def organisation_field(**kwargs) -> NaturalKeyField:
+    return NaturalKeyField(slug_field="name", queryset=Organisation.objects.all(), **kwargs)
+
+
+@dataclass(frozen=True)
+class Nested:
+    """Children written with their parent, replaced as a set when the field is given.
+
+    ``key`` is the child's natural key within its parent; children whose key is not in the
+    payload are deleted, the others updated (only when something changed) or created, in the
+    order ``order`` gives so that cross-row checks (one chair, stakes <= 100 %) pass on the way.
+    """
+
+    related_name: str
+    parent_field: str
+    key: str
+    order: Callable[[dict, models.Model | None], Any] = lambda row, existing: 0
+    check_set: Callable[[models.Model, list[dict]], str | None] = lambda parent, rows: None
+
+    def write(self, parent: models.Model, rows: list[dict]) -> None:
+        manager = getattr(parent, self.related_name)
+        existing = {getattr(child, f"{self.key}_id"): child for child in manager.all()}
+        wanted = {row[self.key].pk for row in rows}
+        for key, child in existing.items():
+            if key not in wanted:
+                child.delete()
+        plan = sorted(
+            enumerate(rows),
+            key=lambda item: self.order(item[1], existing.get(item[1][self.key].pk)),
+        )
+        for index, row in plan:
+            child = existing.get(row[self.key].pk)
+            if child is None:
+                child = manager.model(**{self.parent_field: parent})
+            elif all(getattr(child, name) == value for name, value in row.items()):
+                continue
+            for name, value in row.items():
+                setattr(child, name, value)
+            try:
+                child.full_clean()
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(
+                    {self.related_name: self._at(index, len(rows), drf_errors(error))}
+                ) from None
+            child.save()
+        message = self.check_set(parent, rows)
+        if message:
+            raise serializers.ValidationError({self.related_name: [message]})
+
+    @staticmethod
+    def _at(index: int, count: int, errors: dict) -> list[dict]:
+        return [errors if position == index else {} for position in range(count)]
+
+
+class TrackedSerializer(serializers.ModelSerializer):
+    """A record validated by its model's ``full_clean()`` before anything is written."""
+
+    nested: ClassVar[dict[str, Nested]] = {}
+
+    class Meta:
+        validators: ClassVar[list] = []
+
+    def resolve(self, attrs: dict) -> dict:
+        """Turn composite natural keys (e.g. programme + work package code) into records."""
+        return attrs
+
+    def check_relations(self, instance: models.Model, attrs: dict) -> None:
+        """Invariants on many-to-many fields, which full_clean() cannot see."""
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = self.resolve(attrs)
+        for name, spec in self.nested.items():
+            keys = [row[spec.key].pk for row in attrs.get(name, [])]
+            if len(keys) != len(set(keys)):
+                raise serializers.ValidationError(
+                    {name: [f"Each {spec.key} may appear only once."]}
+                )
+        instance = self._build(attrs)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(drf_errors(error)) from None
+        self.check_relations(instance, attrs)
+        return attrs
+
+    def _concrete(self) -> set[str]:
+        return {field.name for field in self.Meta.model._meta.concrete_fields}
+
+    def _build(self, attrs: dict) -> models.Model:
+        instance = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        concrete = self._concrete()
+        for name, value in attrs.items():
+            if name in concrete:
+                setattr(instance, name, value)
+        return instance
+
+    def _save(self, instance: models.Model, validated_data: dict) -> models.Model:
+        concrete = self._concrete()
+        for name, value in validated_data.items():
+            if name in concrete:
+                setattr(instance, name, value)
+        instance.save()
+        for field in self.Meta.model._meta.many_to_many:
+            if field.name in validated_data:
+                getattr(instance, field.name).set(validated_data[field.name])
+        for name, spec in self.nested.items():
+            if name in validated_data:
+                spec.write(instance, validated_data[name])
+        return instance
+
+    def create(self, validated_data: dict) -> models.Model:
+        return self._save(self.Meta.model(), validated_data)
+
+    def update(self, instance: models.Model, validated_data: dict) -> models.Model:
+        return self._save(instance, validated_data)
+
+
+class NationSerializer(TrackedSerializer):
+    class Meta(TrackedSerializer.Meta):
+        model = Nation
+        fields = ["code", "name", *PROVENANCE]
+
+
+class OwnershipStakeSerializer(serializers.ModelSerializer):
+    owner = organisation_field()
+
+    class Meta:
+        model = OwnershipStake
+        fields = ["owner", "percent", *PROVENANCE]
+        validators: ClassVar[list] = []
+
+
+def _stake_order(row: dict, existing: OwnershipStake | None) -> Decimal:
+    """Lower stakes first, so that the running total never passes 100 % on the way."""
+    return row["percent"] - (existing.percent if existing else Decimal("0"))
+
+
+def _stakes_total(venture: Organisation, rows: list[dict]) -> str | None:
+    if not rows:
+        return None
+    return stake_total_error(venture.name, sum((row["percent"] for row in rows), Decimal("0")))
+
+
+class OrganisationSerializer(TrackedSerializer):
+    nation = nation_field(allow_null=True, required=False)
+    stakes = OwnershipStakeSerializer(
+        many=True,
+        required=False,
+        help_text="Owners of a joint venture; when given, replaces them all and must sum to 100.",
+    )
+    nested = {
+        "stakes": Nested("stakes", "venture", "owner", order=_stake_order, check_set=_stakes_total)
+    }
+
+    class Meta(TrackedSerializer.Meta):
+        model = Organisation
+        fields = ["id", "name", "short_name", "nation", "kind", "stakes", *PROVENANCE]
+
+
+class ProgrammeSerializer(TrackedSerializer):
+    predecessors = programme_field(many=True, required=False)
+
+    class Meta(TrackedSerializer.Meta):
+        model = Programme
+        fields = [
+            "code",
+            "name",
+            "status",
+            "currency",
+            "started_on",
+            "ended_on",
+            "predecessors",
+            *PROVENANCE,
+        ]
+
+    def check_relations(self, instance: Programme, attrs: dict) -> None:
+        if any(
+            other.code == instance.code or (instance.pk and other.pk == instance.pk)
+            for other in attrs.get("predecessors", [])
+        ):
+            raise serializers.ValidationError(
+                {"predecessors": ["A programme cannot be its own predecessor."]}
+            )
+
+
+class ParticipationSerializer(TrackedSerializer):
+    programme = programme_field()
+    nation = nation_field()
+
+    class Meta(TrackedSerializer.Meta):
+        model = Participation
+        fields = [
+            "id",
+            "programme",
+            "nation",
+            "role",
+            "agreed_share",
+            "joined_on",
+            "left_on",
+            *PROVENANCE,
+        ]
+
+
+class ContributionSerializer(TrackedSerializer):
+    programme = programme_field()
+    nation = nation_field()
+
+    class Meta(TrackedSerializer.Meta):
+        model = Contribution
+        fields = [
+            "id",
+            "programme",
+            "nation",
+            "period_start",
+            "period_end",
+            "amount",
+            *PROVENANCE,
+        ]
+
+
+class WorkPackageSerializer(TrackedSerializer):
+    programme = programme_field()
+    lead_organisation = organisation_field(allow_null=True, required=False)
+
+    class Meta(TrackedSerializer.Meta):
+        model = WorkPackage
+        fields = ["id", "programme", "code", "name", "domain", "lead_organisation", *PROVENANCE]
+
+
+def _resolve_within_programme(
+    attrs: dict, instance: models.Model | None, field: str, model: type[models.Model], key: str
+) -> dict:
+    """Replace ``attrs[field] = {"programme": P, key: value}`` by the record it names."""
+    given = attrs.pop(field, None)
+    if given is None:
+        return attrs
+    current = getattr(instance, field) if instance is not None else None
+    programme = given.get("programme") or (current.programme if current else None)
+    value = given.get(key) if key in given else (getattr(current, key) if current else None)
+    if programme is None or value is None:
+        missing = "programme" if programme is None else field
+        raise serializers.ValidationError({missing: ["This field is required."]})
+    found = model.objects.filter(programme=programme, **{key: value}).first()
+    if found is None:
+        raise serializers.ValidationError(
+            {field: [f"{programme.code} has no {model._meta.verbose_name} {value!r}."]}
+        )
+    attrs[field] = found
+    return attrs
+
+
+class WorkshareSerializer(TrackedSerializer):
+    programme = programme_field(source="work_package.programme")
+    work_package = serializers.CharField(
+        source="work_package.code", max_length=40, help_text="Work package code in the programme."
+    )
+    organisation = organisation_field()
+
+    class Meta(TrackedSerializer.Meta):
+        model = WorkshareAllocation
+        fields = [
+            "id",
+            "programme",
+            "work_package",
+            "organisation",
+            "amount",
+            "period_start",
+            "period_end",
+            *PROVENANCE,
+        ]
+
+    def resolve(self, attrs: dict) -> dict:
+        return _resolve_within_programme(attrs, self.instance, "work_package", WorkPackage, "code")
+
+
+class SeatSerializer(serializers.ModelSerializer):
+    nation = nation_field()
+
+    class Meta:
+        model = Seat
+        fields = ["nation", "votes", "veto", "chair", *PROVENANCE]
+        validators: ClassVar[list] = []
+
+
+class DecisionBodySerializer(TrackedSerializer):
+    programme = programme_field()
+    seats = SeatSerializer(
+        many=True, required=False, help_text="When given, replaces the body's seats."
+    )
+    nested = {
+        "seats": Nested(
+            "seats", "body", "nation", order=lambda row, existing: bool(row.get("chair"))
+        )
+    }
+
+    class Meta(TrackedSerializer.Meta):
+        model = DecisionBody
+        fields = ["id", "programme", "name", "level", "voting_rule", "seats", *PROVENANCE]
+
+    def validate_seats(self, rows: list[dict]) -> list[dict]:
+        if sum(1 for row in rows if row.get("chair")) > 1:
+            raise serializers.ValidationError("A body has at most one chair.")
+        return rows
+
+
+class LeadershipRoleSerializer(TrackedSerializer):
+    programme = programme_field()
+    nation = nation_field()
+    organisation = organisation_field(allow_null=True, required=False)
+
+    class Meta(TrackedSerializer.Meta):
+        model = LeadershipRole
+        fields = [
+            "id",
+            "programme",
+            "title",
+            "domain",
+            "weight",
+            "nation",
+            "organisation",
+            "started_on",
+            "ended_on",
+            *PROVENANCE,
+        ]
+
+
+class VoteSerializer(serializers.ModelSerializer):
+    nation = nation_field()
+
+    class Meta:
+        model = Vote
+        fields = ["nation", "position", *PROVENANCE]
+        validators: ClassVar[list] = []
+
+
+class DecisionSerializer(TrackedSerializer):
+    programme = programme_field(source="body.programme")
+    body = serializers.CharField(
+        source="body.name", max_length=200, help_text="Name of the decision body in the programme."
+    )
+    proposer = nation_field(allow_null=True, required=False)
+    votes = VoteSerializer(
+        many=True, required=False, help_text="When given, replaces the decision's votes."
+    )
+    nested = {"votes": Nested("votes", "decision", "nation")}
+
+    class Meta(TrackedSerializer.Meta):
+        model = Decision
+        fields = [
+            "id",
+            "programme",
+            "body",
+            "title",
+            "decided_on",
+            "outcome",
+            "proposer",
+            "votes",
+            *PROVENANCE,
+        ]
+
+    def resolve(self, attrs: dict) -> dict:
+        return _resolve_within_programme(attrs, self.instance, "body", DecisionBody, "name")
+
+
+class TechTransferSerializer(TrackedSerializer):
+    programme = programme_field()
+    provider = organisation_field()
+    recipient = organisation_field()
+    provider_nation = serializers.CharField(
+        source="provider.nation.code", read_only=True, allow_null=True
+    )
+    recipient_nation = serializers.CharField(
+        source="recipient.nation.code", read_only=True, allow_null=True
+    )
+
+    class Meta(TrackedSerializer.Meta):
+        model = TechTransferMilestone
+        fields = [
+            "id",
+            "programme",
+            "title",
+            "technology_area",
+            "provider",
+            "provider_nation",
+            "recipient",
+            "recipient_nation",
+            "planned_on",
+            "achieved_on",
+            "status",
+            "access_level",
+            "export_control",
+            "weight",
+            *PROVENANCE,
+        ]
+
+
+class AgreementSerializer(TrackedSerializer):
+    nations = nation_field(many=True)
+
+    class Meta(TrackedSerializer.Meta):
+        model = Agreement
+        fields = ["id", "name", "kind", "nations", "signed_on", "ended_on", *PROVENANCE]
+
+    def check_relations(self, instance: Agreement, attrs: dict) -> None:
+        if "nations" not in attrs:
+            return
+        message = agreement_nations_error(len(set(attrs["nations"])))
+        if message:
+            raise serializers.ValidationError({"nations": [message]})
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    programme = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    nation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    counterparts = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    evidence = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "rule",
+            "programme",
+            "nation",
+            "counterparts",
+            "severity",
+            "status",
+            "metric",
+            "value",
+            "threshold",
+            "explanation",
+            "evidence",
+            "first_seen_at",
+            "last_seen_at",
+            "resolved_at",
+            "acknowledged_by",
+            "acknowledged_at",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        allow_blank=False, max_length=5000, help_text="Why the imbalance is known and accepted."
+    )
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class IssuedApiTokenSerializer(ApiTokenSerializer):
+    key = serializers.CharField(
+        read_only=True, help_text="The secret key: shown only in this response, never again."
+    )
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]
+        read_only_fields = [*ApiTokenSerializer.Meta.read_only_fields, "key"]
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["PENDING", "RECEIVED", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED"]
+    )
+    ready = serializers.BooleanField()
+    result = serializers.JSONField(
+        allow_null=True, help_text="The task's result once it succeeded."
+    )
+    error = serializers.CharField(allow_null=True, help_text="The error once it failed.")
+
+
+class TaskQueuedSerializer(serializers.Serializer):
+    task_id = serializers.CharField()
+    status_url = serializers.CharField()
+
+
+def _field_for(annotation: Any) -> serializers.Field:
+    """A read-only serializer field for a metrics dataclass attribute's type."""
+    args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+    nullable = type(None) in typing.get_args(annotation)
+    base = args[0] if nullable and len(args) == 1 else annotation
+    origin = typing.get_origin(base)
+    kwargs = {"read_only": True, "allow_null": nullable} if nullable else {"read_only": True}
+    if origin is list:
+        return serializers.ListField(child=serializers.CharField(), **kwargs)
+    if origin is dict:
+        return serializers.DictField(child=serializers.IntegerField(), **kwargs)
+    mapping: dict[Any, Callable[..., serializers.Field]] = {
+        Decimal: lambda **kw: serializers.DecimalField(None, None, **kw),
+        bool: serializers.BooleanField,
+        int: serializers.IntegerField,
+        str: serializers.CharField,
+        datetime.date: serializers.DateField,
+    }
+    return mapping[base](**kwargs)
+
+
+def dataclass_serializer(dataclass_type: type, name: str) -> type[serializers.Serializer]:
+    """A read-only serializer with one field per attribute of a metrics dataclass."""
+    hints = typing.get_type_hints(dataclass_type)
+    fields = {
+        item.name: _field_for(hints[item.name])
+        for item in dataclasses.fields(dataclass_type)
+        if not item.name.startswith("_")
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+NationBalanceSerializer = dataclass_serializer(NationBalance, "NationBalanceSerializer")
+PairBalanceSerializer = dataclass_serializer(PairBalance, "PairBalanceSerializer")
+_ReportTotals = dataclass_serializer(ProgrammeBalance, "_ReportTotals")
+
+
+class BalanceReportSerializer(_ReportTotals):
+    nations = NationBalanceSerializer(many=True, read_only=True)
+    pairs = PairBalanceSerializer(many=True, read_only=True)
+    computed_at = serializers.DateTimeField(
+        read_only=True, help_text="When these metrics were computed (now)."
+    )
+    last_scan_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When a scan last looked at the programme (latest flag sighting or snapshot); "
+        "the open flags reflect that scan. Null when never scanned.",
+    )
+    open_flags = FlagSerializer(
+        many=True, read_only=True, help_text="Open and acknowledged flags of the programme."
+    )
+
+
+class BalanceQuerySerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, help_text="Compute the metrics as of this day (default today)."
+    )
+    section = serializers.ChoiceField(
+        choices=["nations", "pairs", "open_flags"],
+        default="nations",
+        help_text="For ?format=csv: which table to return (XLSX has all three sheets).",
+    )
+
+
+class ScanRequestSerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, allow_null=True, help_text="Scan as of this day (default today)."
+    )

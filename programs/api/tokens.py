@@ -1,0 +1,74 @@
+"""Issuing, checking and revoking API tokens (used by the API's token endpoints and the admin).
+
+A key reads ``gct_<prefix>_<secret>``: the prefix finds the row, the SHA-256 of the whole key
+is compared in constant time. Only the prefix and the hash are stored.
+"""
+
+import datetime
+import hashlib
+import hmac
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from programs.models import ApiToken
+
+KEY_MARK = "gct"
+#: last_used_at is written at most this often per token, not on every request.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_token(
+    user: AbstractBaseUser, name: str, expires_at: datetime.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; return it with its key, which is never retrievable again."""
+    prefix = secrets.token_hex(6)
+    key = f"{KEY_MARK}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken(
+        user=user, name=name, prefix=prefix, key_hash=_hash(key), expires_at=expires_at
+    )
+    token.created_at = timezone.now()
+    token.full_clean(exclude=["prefix", "key_hash"])
+    token.save()
+    return token, key
+
+
+def revoke_token(token: ApiToken) -> ApiToken:
+    """Revoke a token for good (idempotent: a revoked token keeps its first revocation time)."""
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    token.refresh_from_db()
+    return token
+
+
+class TokenRejected(Exception):
+    """The key is unknown, malformed, revoked or expired; the message says which."""
+
+
+def token_for_key(key: str) -> ApiToken:
+    """The live token the key belongs to, its last use recorded; raise TokenRejected otherwise."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_MARK:
+        raise TokenRejected("Malformed API token.")
+    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    if token is None or not hmac.compare_digest(token.key_hash, _hash(key)):
+        raise TokenRejected("Unknown API token.")
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise TokenRejected("This API token has been revoked.")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise TokenRejected("This API token has expired.")
+    if not token.user.is_active:
+        raise TokenRejected("The user of this API token is inactive.")
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

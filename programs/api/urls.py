@@ -1,0 +1,32 @@
+"""URLs of /api/v1/ (included from gcaptrack.urls under the ``api`` namespace)."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from programs.api import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("nations", views.NationViewSet, basename="nation")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("programmes", views.ProgrammeViewSet, basename="programme")
+router.register("participations", views.ParticipationViewSet, basename="participation")
+router.register("contributions", views.ContributionViewSet, basename="contribution")
+router.register("work-packages", views.WorkPackageViewSet, basename="work-package")
+router.register("workshare", views.WorkshareViewSet, basename="workshare")
+router.register("decision-bodies", views.DecisionBodyViewSet, basename="decision-body")
+router.register("leadership-roles", views.LeadershipRoleViewSet, basename="leadership-role")
+router.register("decisions", views.DecisionViewSet, basename="decision")
+router.register("tech-transfers", views.TechTransferViewSet, basename="tech-transfer")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
+router.register("flags", views.FlagViewSet, basename="flag")
+router.register("tokens", views.ApiTokenViewSet, basename="token")
+
+urlpatterns = [
+    *router.urls,
+    path("tasks/<uuid:task_id>/", views.TaskView.as_view(), name="task"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,471 @@
+"""The API's views: one viewset per SPEC §6 resource, plus balance, scan, tasks and tokens.
+
+Lists page with a stable order; ``?format=csv`` and ``?format=xlsx`` return every matching row
+instead (streamed CSV; XLSX built in a temporary file), in the same order. Retrieve sends an
+ETag; PUT, PATCH and DELETE honour If-Match (see programs.api.conditional). Every write runs in
+one transaction: a 400 or 412 leaves the database as it was.
+"""
+
+from celery.result import AsyncResult
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.views.defaults import page_not_found
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from programs.api import filters, serializers
+from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
+from programs.api.pagination import CursorPagination
+from programs.api.permissions import CanAcknowledgeFlags, CanScan, IsAnalystOrViewer
+from programs.api.renderers import XLSX_MEDIA_TYPE, columns_of, stream_csv, write_xlsx
+from programs.api.reports import balance_report
+from programs.api.tokens import issue_token, revoke_token
+from programs.balance.flags import FlagStateError, acknowledge_flag
+from programs.models import (
+    Agreement,
+    ApiToken,
+    Contribution,
+    Decision,
+    DecisionBody,
+    Flag,
+    LeadershipRole,
+    Nation,
+    Organisation,
+    Participation,
+    Programme,
+    TechTransferMilestone,
+    WorkPackage,
+    WorkshareAllocation,
+)
+from programs.tasks import scan_programme_task
+
+EXPORT_FORMATS = ("csv", "xlsx")
+EXPORT_CHUNK = 500
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus database refusals answered as client errors instead of 500."""
+    if isinstance(exc, ProtectedError | RestrictedError):
+        names = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        return Response(
+            {
+                "detail": f"Other records still refer to this one ({', '.join(names)}); "
+                "delete or re-point them first."
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, IntegrityError):
+        return Response(
+            {
+                "detail": "The change conflicts with another record (it was probably changed "
+                "at the same time); reload and retry."
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(serializers.drf_errors(exc))
+    return drf_exception_handler(exc, context)
+
+
+class JSONErrorsMixin:
+    """Errors are always JSON, even when the request asked for CSV or XLSX."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if (
+            isinstance(response, Response)
+            and response.status_code >= 400
+            and renderer is not None
+            and renderer.format != "json"
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ExportMixin:
+    """``?format=csv|xlsx`` on a list: every matching row, unpaginated, in the list's order."""
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format in EXPORT_FORMATS:
+            return self.export(request.accepted_renderer.format)
+        return super().list(request, *args, **kwargs)
+
+    def export_rows(self, queryset):
+        batch = []
+        for obj in queryset.iterator(chunk_size=EXPORT_CHUNK):
+            batch.append(obj)
+            if len(batch) == EXPORT_CHUNK:
+                yield from self.get_serializer(batch, many=True).data
+                batch = []
+        if batch:
+            yield from self.get_serializer(batch, many=True).data
+
+    def export(self, fmt: str) -> HttpResponse:
+        queryset = self.filter_queryset(self.get_queryset())
+        fields = self.get_serializer().fields
+        columns = [name for name, field in fields.items() if not field.write_only]
+        numeric = {
+            name
+            for name, field in fields.items()
+            if isinstance(field, serializers.serializers.DecimalField)
+        }
+        rows = self.export_rows(queryset)
+        name = self.basename
+        if fmt == "csv":
+            response = StreamingHttpResponse(
+                stream_csv(columns, rows), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            response = FileResponse(
+                write_xlsx([(name, columns, rows, numeric)]), content_type=XLSX_MEDIA_TYPE
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        return response
+
+
+class ConditionalMixin:
+    """ETag on retrieve, create and update; If-Match checked under a row lock before writes."""
+
+    #: Read by programs.api.schema to document ETag, If-Match and If-None-Match.
+    etag_versioned = True
+
+    def representation(self, pk) -> dict:
+        return self.get_serializer(self.get_queryset().get(pk=pk)).data
+
+    def retrieve(self, request, *args, **kwargs):
+        data = self.get_serializer(self.get_object()).data
+        etag = etag_of(data)
+        if matches_if_none_match(request.headers.get("If-None-Match"), etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
+
+    def create(self, request, *args, **kwargs):
+        with transaction.atomic():
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            instance = serializer.save()
+        data = self.representation(instance.pk)
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(data)})
+
+    def _locked_current(self, request):
+        """The record, locked for this transaction, after checking If-Match against it."""
+        instance = self.get_object()
+        model = type(instance)
+        list(model.objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
+        instance = self.get_object()
+        check_if_match(request.headers.get("If-Match"), etag_of(self.get_serializer(instance).data))
+        return instance
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            instance = self._locked_current(request)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            serializer.save()
+        data = self.representation(instance.pk)
+        return Response(data, headers={"ETag": etag_of(data)})
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self._locked_current(request).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TrackedViewSet(JSONErrorsMixin, ExportMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """CRUD of one tracked resource; subclasses name the queryset, serializer and filters."""
+
+    lookup_value_regex = ID_PATTERN
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+
+class NationViewSet(TrackedViewSet):
+    queryset = Nation.objects.all()
+    serializer_class = serializers.NationSerializer
+    filterset_class = filters.NationFilter
+    lookup_field = "code"
+    lookup_value_regex = "[A-Z]{3}"
+    ordering = ["name"]
+    ordering_fields = ["code", "name"]
+
+
+class OrganisationViewSet(TrackedViewSet):
+    queryset = Organisation.objects.select_related("nation").prefetch_related("stakes__owner")
+    serializer_class = serializers.OrganisationSerializer
+    filterset_class = filters.OrganisationFilter
+    ordering = ["name"]
+    ordering_fields = ["name", "kind", "nation__code"]
+
+
+class ProgrammeViewSet(TrackedViewSet):
+    queryset = Programme.objects.prefetch_related("predecessors")
+    serializer_class = serializers.ProgrammeSerializer
+    filterset_class = filters.ProgrammeFilter
+    lookup_field = "code"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    ordering = ["code"]
+    ordering_fields = ["code", "name", "status", "started_on"]
+
+    @extend_schema(
+        parameters=[serializers.BalanceQuerySerializer],
+        responses={
+            200: serializers.BalanceReportSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
+        },
+        description=(
+            "Every SPEC §2 metric per nation and pair of nations, computed now as of `as_of`, "
+            "with the open and acknowledged flags of the last scan (`last_scan_at`). "
+            "`?format=csv` returns one table (`section`); `?format=xlsx` a workbook with the "
+            "sheets nations, pairs and open_flags."
+        ),
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def balance(self, request, code=None):
+        programme = self.get_object()
+        query = serializers.BalanceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = balance_report(programme, query.validated_data.get("as_of"))
+        data = serializers.BalanceReportSerializer(report).data
+        fmt = request.accepted_renderer.format
+        if fmt == "csv":
+            return Response(list(data[query.validated_data["section"]]))
+        if fmt == "xlsx":
+            sheets = [
+                (section, columns_of(data[section]), data[section], set())
+                for section in ("nations", "pairs", "open_flags")
+            ]
+            response = FileResponse(write_xlsx(sheets), content_type=XLSX_MEDIA_TYPE)
+            response["Content-Disposition"] = (
+                f'attachment; filename="balance-{programme.code}.xlsx"'
+            )
+            return response
+        return Response(data)
+
+    @extend_schema(
+        request=serializers.ScanRequestSerializer,
+        responses={202: serializers.TaskQueuedSerializer},
+        description="Queue a scan of the programme (analysts); follow `status_url` for its result.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[CanScan],
+        filterset_class=None,
+        renderer_classes=[JSONRenderer],
+    )
+    def scan(self, request, code=None):
+        programme = self.get_object()
+        body = serializers.ScanRequestSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        as_of = body.validated_data.get("as_of")
+        result = scan_programme_task.delay(programme.code, as_of.isoformat() if as_of else None)
+        data = {
+            "task_id": result.id,
+            "status_url": request.build_absolute_uri(reverse("api:task", args=[result.id])),
+        }
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+class ParticipationViewSet(TrackedViewSet):
+    queryset = Participation.objects.select_related("programme", "nation")
+    serializer_class = serializers.ParticipationSerializer
+    filterset_class = filters.ParticipationFilter
+    ordering = ["programme__code", "nation__name"]
+    ordering_fields = ["programme__code", "nation__code", "role", "agreed_share", "joined_on"]
+
+
+class ContributionViewSet(TrackedViewSet):
+    queryset = Contribution.objects.select_related("programme", "nation")
+    serializer_class = serializers.ContributionSerializer
+    filterset_class = filters.ContributionFilter
+    ordering = ["programme__code", "period_start", "nation__name"]
+    ordering_fields = ["programme__code", "nation__code", "period_start", "amount"]
+
+
+class WorkPackageViewSet(TrackedViewSet):
+    queryset = WorkPackage.objects.select_related("programme", "lead_organisation")
+    serializer_class = serializers.WorkPackageSerializer
+    filterset_class = filters.WorkPackageFilter
+    ordering = ["programme__code", "code"]
+    ordering_fields = ["programme__code", "code", "name", "domain"]
+
+
+class WorkshareViewSet(TrackedViewSet):
+    queryset = WorkshareAllocation.objects.select_related("work_package__programme", "organisation")
+    serializer_class = serializers.WorkshareSerializer
+    filterset_class = filters.WorkshareFilter
+    pagination_class = CursorPagination
+    ordering = ["period_start", "id"]
+    ordering_fields = ["id", "period_start", "amount"]
+
+
+class DecisionBodyViewSet(TrackedViewSet):
+    queryset = DecisionBody.objects.select_related("programme").prefetch_related("seats__nation")
+    serializer_class = serializers.DecisionBodySerializer
+    filterset_class = filters.DecisionBodyFilter
+    ordering = ["programme__code", "name"]
+    ordering_fields = ["programme__code", "name", "level"]
+
+
+class LeadershipRoleViewSet(TrackedViewSet):
+    queryset = LeadershipRole.objects.select_related("programme", "nation", "organisation")
+    serializer_class = serializers.LeadershipRoleSerializer
+    filterset_class = filters.LeadershipRoleFilter
+    ordering = ["programme__code", "-weight", "title"]
+    ordering_fields = ["programme__code", "title", "weight", "started_on"]
+
+
+class DecisionViewSet(TrackedViewSet):
+    queryset = Decision.objects.select_related("body__programme", "proposer").prefetch_related(
+        "votes__nation"
+    )
+    serializer_class = serializers.DecisionSerializer
+    filterset_class = filters.DecisionFilter
+    ordering = ["-decided_on", "title"]
+    ordering_fields = ["decided_on", "title", "outcome"]
+
+
+class TechTransferViewSet(TrackedViewSet):
+    queryset = TechTransferMilestone.objects.select_related(
+        "programme", "provider__nation", "recipient__nation"
+    )
+    serializer_class = serializers.TechTransferSerializer
+    filterset_class = filters.TechTransferFilter
+    pagination_class = CursorPagination
+    ordering = ["planned_on", "id"]
+    ordering_fields = ["id", "planned_on", "weight"]
+
+
+class AgreementViewSet(TrackedViewSet):
+    queryset = Agreement.objects.prefetch_related("nations")
+    serializer_class = serializers.AgreementSerializer
+    filterset_class = filters.AgreementFilter
+    ordering = ["signed_on", "name"]
+    ordering_fields = ["signed_on", "name", "kind"]
+
+
+class FlagViewSet(JSONErrorsMixin, ExportMixin, ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """Flags are raised by scans; through the API they are only read and acknowledged."""
+
+    queryset = Flag.objects.select_related(
+        "programme", "nation", "acknowledged_by"
+    ).prefetch_related("counterparts")
+    serializer_class = serializers.FlagSerializer
+    filterset_class = filters.FlagFilter
+    pagination_class = CursorPagination
+    lookup_value_regex = ID_PATTERN
+    ordering = ["-last_seen_at", "-id"]
+    ordering_fields = ["id", "last_seen_at", "first_seen_at"]
+
+    @extend_schema(
+        request=serializers.AcknowledgeSerializer,
+        responses={
+            200: serializers.FlagSerializer,
+            400: OpenApiResponse(description="No note, or the flag is resolved."),
+        },
+        description="Acknowledge an open flag with a note (analysts). A resolved flag gets 400.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[CanAcknowledgeFlags],
+        filterset_class=None,
+        renderer_classes=[JSONRenderer],
+    )
+    def acknowledge(self, request, pk=None):
+        flag = self.get_object()
+        body = serializers.AcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            acknowledge_flag(flag, request.user, body.validated_data["note"])
+        except FlagStateError as refused:
+            raise ValidationError({"status": [str(refused)]}) from None
+        data = self.representation(flag.pk)
+        return Response(data, headers={"ETag": etag_of(data)})
+
+
+class TaskView(JSONErrorsMixin, APIView):
+    """The state of a queued task (a scan), from Celery's result backend."""
+
+    permission_classes = [IsAnalystOrViewer]
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        responses={200: serializers.TaskSerializer},
+        description="Celery cannot tell an unknown task id from a queued one: both are PENDING.",
+    )
+    def get(self, request, task_id):
+        result = AsyncResult(str(task_id))
+        failed = result.failed()
+        data = {
+            "id": str(task_id),
+            "status": result.status,
+            "ready": result.ready(),
+            "result": result.result if result.successful() else None,
+            "error": repr(result.result) if failed else None,
+        }
+        return Response(serializers.TaskSerializer(data).data)
+
+
+class ApiTokenViewSet(
+    JSONErrorsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The caller's own API tokens: list, issue (the key is shown once) and revoke (DELETE)."""
+
+    serializer_class = serializers.ApiTokenSerializer
+    permission_classes = [IsAnalystOrViewer]
+    renderer_classes = [JSONRenderer]
+    filterset_class = None
+    lookup_value_regex = ID_PATTERN
+    ordering = ["-created_at", "-id"]
+    ordering_fields = ["created_at", "name"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiToken.objects.none()
+        return ApiToken.objects.filter(user=self.request.user)
+
+    @extend_schema(
+        request=serializers.ApiTokenSerializer,
+        responses={201: serializers.IssuedApiTokenSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            token, key = issue_token(request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise ValidationError(serializers.drf_errors(error)) from None
+        data = serializers.IssuedApiTokenSerializer(token).data
+        data["key"] = key
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(description="Revoke the token: it stops working at once and stays listed.")
+    def destroy(self, request, *args, **kwargs):
+        revoke_token(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def not_found(request, exception=None) -> HttpResponse:
+    """Django's 404 handler: JSON under /api/, the normal page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)
