@@ -135,9 +135,6 @@ class FlagAdmin(admin.ModelAdmin):
         except FlagStateError as error:
             raise PermissionDenied(str(error)) from error
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        """Nothing related is edited here; the events are written by the service."""
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["show_save_and_continue"] = False
         context["show_save_and_add_another"] = False
