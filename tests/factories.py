@@ -188,3 +188,69 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     def nations(self, create, extracted, **kwargs):
         if create and extracted:
             self.nations.set(extracted)
+
+
+class ThresholdOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ThresholdOverride
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    rule = "workshare_return"
+    parameter = "warning"
+    value = Decimal("0.9")
+
+
+class ScenarioLoadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ScenarioLoad
+
+    file_name = factory.Sequence(lambda n: f"seeds/scenario{n}.yaml")
+    format = "gcaptrack-scenario/1"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    loaded_by = factory.SubFactory(UserFactory)
+
+
+class FlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Flag
+
+    rule = "workshare_return"
+    programme = factory.SubFactory(ProgrammeFactory)
+    nation = factory.SubFactory(NationFactory)
+    severity = models.Flag.Severity.WARNING
+    metric = "return_coefficient"
+    value = Decimal("0.8")
+    threshold = Decimal("0.95")
+    explanation = factory.LazyAttribute(lambda f: f"{f.nation} gets back less than it puts in.")
+    fingerprint = factory.Sequence(lambda n: f"workshare_return:test:{n}")
+    first_seen_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+    last_seen_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+
+
+class BalanceSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.BalanceSnapshot
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    nation = factory.SubFactory(NationFactory)
+    taken_on = datetime.date(2025, 1, 1)
+    taken_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+    contributed = Decimal("100")
+    contribution_share = Decimal("0.5")
+    contribution_basis = models.BalanceSnapshot.Basis.RECORDED
+    work = Decimal("80")
+    workshare_share = Decimal("0.4")
+    return_coefficient = Decimal("0.8")
+    leadership_weight = 3
+    leadership_share = Decimal("0.3")
+    roles_held = 1
+    votes = 1
+    vote_share = Decimal("0.5")
+    vetoes = 0
+    chairs = 0
+    counted_votes = 0
+    outvoted_votes = 0
+    tt_delivered_weight = 0
+    tt_received_weight = 0
+    overdue_to_receive = 0
+    blocked_to_receive = 0

@@ -1,3 +1,10 @@
 """The Django admin: the analysts' main tool for recording data. One module per concern."""
 
-from programs.admin import flags  # noqa: F401
+from programs.admin import (  # noqa: F401
+    flags,
+    governance,
+    nations,
+    programmes,
+    scenarios,
+    techtransfer,
+)

@@ -1,0 +1,1 @@
+"""Business logic in plain functions, one module per concern."""
