@@ -109,6 +109,40 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gcaptrack")
+# JSON only: no pickle, so a message on the broker can never run code in the worker.
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+# A task is acknowledged when it finishes, not when it starts, and a worker that dies mid-task
+# gives it back: with scans that are one transaction and idempotent, a crash costs a re-run.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
+# An unacknowledged message goes back on the queue after this many seconds: longer than the
+# hard time limit and any countdown, so a task still running is never handed out twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+}
+CELERY_RESULT_EXPIRES = env_int("CELERY_RESULT_EXPIRES", 86400)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# The periodic scan of every programme lives in django-celery-beat's tables (editable in the
+# admin); programs.schedules installs it after `migrate`. CELERY_BEAT_SCHEDULE stays empty on
+# purpose: beat's DatabaseScheduler rewrites the rows it names at every start, which would undo
+# an analyst's edit of the schedule.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE: dict = {}
+SCAN_ALL_CRON = env_str("SCAN_ALL_CRON", "0 * * * *")
+# Changes to a programme's data queue one scan of it on commit; saves within
+# SCAN_COALESCE_SECONDS of the first share that scan.
+CELERY_ON_CHANGE_SCANS = env_bool("CELERY_ON_CHANGE_SCANS", True)
+SCAN_COALESCE_SECONDS = env_int("SCAN_COALESCE_SECONDS", 5)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

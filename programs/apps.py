@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ProgramsConfig(AppConfig):
     name = "programs"
     verbose_name = "Programmes"
+
+    def ready(self) -> None:
+        from programs import schedules, signals
+
+        signals.connect()
+        post_migrate.connect(
+            schedules.install_after_migrate, sender=self, dispatch_uid="install-schedules"
+        )

@@ -1,0 +1,150 @@
+"""E-mail to the analysts when a scan raises a critical flag.
+
+One message per flag, to every active member of the ``analyst`` group who has an e-mail address,
+through Django's e-mail backend. A flag is mailed once: a key per flag, in Redis when there is a
+broker (shared by all workers) and in Django's cache otherwise, is claimed before sending and
+kept after. A failed send releases the claim so the task's retry can send it.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import EmailMessage
+from django.db import connection
+from django.db.models import F
+from django.urls import NoReverseMatch, reverse
+
+from programs.balance.scan import ScanResult
+from programs.balance.triggers import redis_client
+from programs.models import Flag, FlagEvent
+from programs.permissions import ANALYST
+
+logger = logging.getLogger(__name__)
+
+#: How long a claim lasts while a mail is being sent (a crashed sender's claim expires).
+SENDING_SECONDS = 300
+#: How long a sent flag is remembered; scans only report a flag as new once.
+SENT_SECONDS = 90 * 24 * 3600
+
+
+def newly_critical(results: Iterable[ScanResult]) -> list[int]:
+    """Ids of the flags these scans raised, reopened or escalated to critical."""
+    ids = []
+    escalated = []
+    for result in results:
+        ids += [flag.pk for flag in result.opened if flag.severity == Flag.Severity.CRITICAL]
+        escalated += [flag.pk for flag in result.updated if flag.severity == Flag.Severity.CRITICAL]
+    if escalated:
+        ids += FlagEvent.objects.filter(
+            flag_id__in=escalated,
+            kind=FlagEvent.Kind.UPDATED,
+            at=F("flag__last_seen_at"),
+            data__severity__to=Flag.Severity.CRITICAL,
+        ).values_list("flag_id", flat=True)
+    return sorted(set(ids))
+
+
+def analyst_addresses() -> list[str]:
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=ANALYST)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
+def notify_critical_flags(flag_ids: Iterable[int]) -> int:
+    """Mail each live critical flag of ``flag_ids`` not mailed before; return the mails sent."""
+    recipients = analyst_addresses()
+    if not recipients:
+        logger.warning("No active analyst has an e-mail address: critical flags not mailed")
+        return 0
+    flags = (
+        Flag.objects.filter(pk__in=list(flag_ids), severity=Flag.Severity.CRITICAL)
+        .exclude(status=Flag.Status.RESOLVED)
+        .select_related("programme", "nation")
+        .order_by("pk")
+    )
+    sent = 0
+    for flag in flags:
+        key = _sent_key(flag)
+        if not _claim(key):
+            continue
+        try:
+            critical_flag_message(flag, recipients).send()
+        except Exception:
+            _release(key)
+            raise
+        _mark_sent(key)
+        sent += 1
+    return sent
+
+
+def critical_flag_message(flag: Flag, recipients: list[str]) -> EmailMessage:
+    where = flag.programme.name if flag.programme_id else "all programmes"
+    rule = flag.get_rule_display().replace("_", " ")
+    subject = f"Critical imbalance: {flag.nation.name} in {where} ({rule})"
+    lines = [
+        f"A scan raised a critical {rule} flag for {flag.nation.name} in {where}.",
+        "",
+        flag.explanation,
+        "",
+        f"Metric: {flag.metric}"
+        + (f" = {flag.value}" if flag.value is not None else "")
+        + (f" (threshold {flag.threshold})" if flag.threshold is not None else ""),
+        f"First seen: {flag.first_seen_at:%Y-%m-%d %H:%M} UTC",
+    ]
+    link = flag_admin_path(flag)
+    if link:
+        lines += ["", f"Review and acknowledge it in GCAPtrack: {link}"]
+    lines += [
+        "",
+        "You receive this because you are in the analyst group of GCAPtrack.",
+    ]
+    return EmailMessage(
+        subject=subject,
+        body="\n".join(lines),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+    )
+
+
+def flag_admin_path(flag: Flag) -> str | None:
+    try:
+        return reverse("admin:programs_flag_change", args=[flag.pk])
+    except NoReverseMatch:
+        return None
+
+
+def _sent_key(flag: Flag) -> str:
+    # Flag ids restart with a new database; the database name and the flag's first sighting
+    # keep a key from one database (a test run, a restored copy) from silencing another's.
+    return (
+        f"gcaptrack:flag-mailed:{connection.settings_dict['NAME']}:"
+        f"{flag.pk}:{flag.first_seen_at.timestamp():.6f}"
+    )
+
+
+def _claim(key: str) -> bool:
+    if settings.REDIS_URL:
+        return bool(redis_client().set(key, "sending", nx=True, ex=SENDING_SECONDS))
+    return cache.add(key, "sending", SENDING_SECONDS)
+
+
+def _mark_sent(key: str) -> None:
+    if settings.REDIS_URL:
+        redis_client().set(key, "sent", ex=SENT_SECONDS)
+    else:
+        cache.set(key, "sent", SENT_SECONDS)
+
+
+def _release(key: str) -> None:
+    if settings.REDIS_URL:
+        redis_client().delete(key)
+    else:
+        cache.delete(key)

@@ -1,0 +1,80 @@
+"""Celery tasks: thin wrappers around the scan and notification services.
+
+Every task is safe to run twice (scans are idempotent; a flag is mailed once) and retries with
+exponential backoff when the database or the broker is briefly unreachable. Messages are acked
+when a task ends (settings: ``CELERY_TASK_ACKS_LATE``), so a worker that dies mid-scan hands the
+scan to another worker; the scan being one transaction, the dead one left nothing behind.
+"""
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError, transaction
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from programs import notifications
+from programs.balance import triggers
+from programs.balance.scan import ScanResult, scan_all, scan_programme
+from programs.models import Programme
+
+logger = logging.getLogger(__name__)
+
+RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError, BrokerError, RedisConnectionError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="programs.scan_programme", **RETRY)
+def scan_programme_task(programme_code: str, as_of: str | None = None) -> dict:
+    """Scan one programme; ``as_of`` is an ISO date (default today)."""
+    triggers.clear_pending(programme_code)
+    try:
+        result = scan_programme(programme_code, _date(as_of))
+    except Programme.DoesNotExist:
+        logger.info("Programme %s no longer exists; nothing to scan", programme_code)
+        return {"programme": programme_code, "skipped": "no such programme"}
+    _notify_after_commit([result])
+    return _summary(result)
+
+
+@shared_task(name="programs.scan_all", **RETRY)
+def scan_all_task(as_of: str | None = None) -> list[dict]:
+    """Scan every programme, then the cross-programme rules (the periodic task)."""
+    results = scan_all(_date(as_of))
+    _notify_after_commit(results)
+    return [_summary(result) for result in results]
+
+
+@shared_task(name="programs.notify_critical_flags", **RETRY)
+def notify_critical_flags(flag_ids: list[int]) -> int:
+    """Mail the analysts about each critical flag not mailed yet; return the mails sent."""
+    return notifications.notify_critical_flags(flag_ids)
+
+
+def _notify_after_commit(results: list[ScanResult]) -> None:
+    flag_ids = notifications.newly_critical(results)
+    if flag_ids:
+        transaction.on_commit(lambda: notify_critical_flags.delay(flag_ids))
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _summary(result: ScanResult) -> dict:
+    return {
+        "programme": result.programme,
+        "as_of": result.as_of.isoformat(),
+        "raised": [flag.pk for flag in result.raised],
+        "reopened": [flag.pk for flag in result.reopened],
+        "updated": [flag.pk for flag in result.updated],
+        "resolved": [flag.pk for flag in result.resolved],
+        "snapshots": result.snapshots,
+        "seconds": round(result.seconds, 3),
+    }
