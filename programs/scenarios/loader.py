@@ -145,16 +145,22 @@ def load_scenario_texts(
 ) -> list[FileResult]:
     """Load (name, content) pairs as scenario files, all in one transaction."""
     errors: list[str] = []
-    results: list[FileResult] = []
+    loaders = []
+    for name, content in sources:
+        loader = _FileLoader(
+            name, content.encode() if isinstance(content, str) else content, errors
+        )
+        loader.parse()
+        loaders.append(loader)
+    if errors:
+        # Files that are not scenarios fail before the database is touched.
+        raise ScenarioError(errors)
     with transaction.atomic():
-        for name, content in sources:
-            raw = content.encode() if isinstance(content, str) else content
-            loader = _FileLoader(name, raw, user, errors)
-            loader.run()
-            results.append(loader.result)
+        for loader in loaders:
+            loader.run(user)
         if errors:
             raise ScenarioError(errors)
-    return results
+    return [loader.result for loader in loaders]
 
 
 _MISSING = object()
@@ -217,10 +223,11 @@ class _Record:
 
 
 class _FileLoader:
-    def __init__(self, name: str, raw: bytes, user, errors: list[str]) -> None:
+    def __init__(self, name: str, raw: bytes, errors: list[str]) -> None:
         self.name = name
         self.raw = raw
-        self.user = user
+        self.user = None
+        self.data: dict = {}
         self.errors = errors
         self.reason = f"scenario {Path(name).name}"
         self.result = FileResult(name=name, sha256=hashlib.sha256(raw).hexdigest(), as_of=None)
@@ -233,10 +240,10 @@ class _FileLoader:
     def file_error(self, message: str) -> None:
         self.errors.append(f"{self.name}: {message}")
 
-    def run(self) -> None:
-        data = self.parse()
-        if data is None:
-            return
+    def run(self, user) -> None:
+        self.user = user
+        self.error_count_before = len(self.errors)
+        data = self.data
         for key in KEY_ORDER:
             records = data.get(key)
             if records is None:
@@ -250,7 +257,8 @@ class _FileLoader:
         if len(self.errors) == self.error_count_before:
             self.record_load()
 
-    def parse(self) -> dict | None:
+    def parse(self) -> None:
+        """Read the file and check its top level; record errors, touch no database."""
         try:
             data = yaml.load(self.raw, Loader=_SafeLoader)
         except yaml.YAMLError as exc:
@@ -287,7 +295,7 @@ class _FileLoader:
             self.file_error("as_of: expected an ISO date such as 2026-06-30.")
             as_of = None
         self.result.as_of = as_of
-        return data
+        self.data = data
 
     def records(self, key: str, items: list) -> list[tuple[int, dict]]:
         good = []

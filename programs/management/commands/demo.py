@@ -1,0 +1,109 @@
+"""``python manage.py demo``: a ready-to-explore GCAPtrack on this machine.
+
+Migrates, loads every ``seeds/*.yaml`` in one transaction, scans, (re)creates the demo users
+``analyst`` and ``viewer`` with fresh random passwords, then serves on 127.0.0.1:8000 unless
+``--no-serve``. Safe to run again: the seeds load idempotently and the passwords are renewed.
+"""
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from programs.management.commands.load_scenario import format_result, one_line
+from programs.permissions import ANALYST, VIEWER
+from programs.scenarios import ScenarioError, load_scenario_files
+
+SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
+DEMO_USERS = (ANALYST, VIEWER)
+
+
+def seed_files(seeds_dir: Path = SEEDS_DIR) -> list[Path]:
+    return sorted(seeds_dir.glob("*.yaml"))
+
+
+def refresh_demo_users() -> dict[str, str]:
+    """Create or reset the demo users, each staff and in the group of its name; return passwords."""
+    User = get_user_model()
+    passwords = {}
+    with transaction.atomic():
+        for name in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=name)
+            user.is_staff = True
+            user.is_active = True
+            user.is_superuser = False
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=name)])
+            passwords[name] = password
+    return passwords
+
+
+def run_scan() -> str:
+    """Scan every programme once so the demo opens with its flags; a one-line summary."""
+    from programs.balance.scan import scan_all
+
+    results = scan_all()
+    live = sum(result.live for result in results)
+    programmes = sum(1 for result in results if result.programme)
+    return f"Scan: {live} live flags across {programmes} programmes and the global rules."
+
+
+class Command(BaseCommand):
+    help = (
+        "Set up the demo: migrate, load seeds/*.yaml, scan, create users analyst and viewer "
+        "with printed passwords, and serve on 127.0.0.1:8000."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Set everything up but do not start the server."
+        )
+        parser.add_argument(
+            "--addrport", default="127.0.0.1:8000", help="Where to serve (default 127.0.0.1:8000)."
+        )
+
+    def handle(self, *args, no_serve: bool = False, addrport: str = "127.0.0.1:8000", **options):
+        verbosity = options.get("verbosity", 1)
+        self.stdout.write("Migrating the database…")
+        call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+
+        files = seed_files()
+        if not files:
+            raise CommandError(f"No scenario files in {SEEDS_DIR}.")
+        self.stdout.write(f"Loading {len(files)} scenario file(s) from {SEEDS_DIR}…")
+        try:
+            results = load_scenario_files(files)
+        except ScenarioError as exc:
+            raise CommandError(one_line(exc)) from exc
+        for result in results:
+            total = result.total
+            self.stdout.write(
+                f"  {result.name}: {total.created} created, {total.updated} updated, "
+                f"{total.unchanged} unchanged"
+            )
+            if verbosity > 1:
+                for line in format_result(result)[1:]:
+                    self.stdout.write(line)
+
+        self.stdout.write(run_scan())
+
+        passwords = refresh_demo_users()
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demo users (new passwords on every run):"))
+        for name, password in passwords.items():
+            self.stdout.write(f"  {name:<8} password: {password}")
+        url = f"http://{addrport}/admin/"
+        self.stdout.write(f"Sign in at {url}")
+
+        if no_serve:
+            return
+        # No autoreloader: it would run this command again in a child process and reset the
+        # passwords just printed.
+        call_command("runserver", addrport, use_reloader=False)
