@@ -135,8 +135,8 @@ class ExportMixin:
         return response
 
 
-class ConditionalMixin:
-    """ETag on retrieve, create and update; If-Match checked under a row lock before writes."""
+class ETagRetrieveMixin:
+    """Retrieve with an ETag (a hash of the representation) and If-None-Match."""
 
     #: Read by programs.api.schema to document ETag, If-Match and If-None-Match.
     etag_versioned = True
@@ -150,6 +150,10 @@ class ConditionalMixin:
         if matches_if_none_match(request.headers.get("If-None-Match"), etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return Response(data, headers={"ETag": etag})
+
+
+class ConditionalMixin(ETagRetrieveMixin):
+    """ETag on create and update too; If-Match checked under a row lock before writes."""
 
     def create(self, request, *args, **kwargs):
         with transaction.atomic():
@@ -357,7 +361,7 @@ class AgreementViewSet(TrackedViewSet):
     ordering_fields = ["signed_on", "name", "kind"]
 
 
-class FlagViewSet(JSONErrorsMixin, ExportMixin, ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+class FlagViewSet(JSONErrorsMixin, ExportMixin, ETagRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """Flags are raised by scans; through the API they are only read and acknowledged."""
 
     queryset = Flag.objects.select_related(
@@ -422,6 +426,7 @@ class TaskView(JSONErrorsMixin, APIView):
 
 class ApiTokenViewSet(
     JSONErrorsMixin,
+    ExportMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -432,7 +437,6 @@ class ApiTokenViewSet(
 
     serializer_class = serializers.ApiTokenSerializer
     permission_classes = [IsAnalystOrViewer]
-    renderer_classes = [JSONRenderer]
     filterset_class = None
     lookup_value_regex = ID_PATTERN
     ordering = ["-created_at", "-id"]
