@@ -92,7 +92,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LOGIN_URL = "admin:login"
+# The dashboards' own login page; the admin keeps its own.
+LOGIN_URL = "dashboards:login"
+LOGIN_REDIRECT_URL = "dashboards:portfolio"
+LOGOUT_REDIRECT_URL = "dashboards:login"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -101,6 +104,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "static-collected")))
+# The last finder serves plotly.min.js from the installed plotly package (no CDN, nothing vendored).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "programs.dashboards.finders.PlotlyFinder",
+]
 
 # Celery: Redis as broker. Without REDIS_URL (the demo) tasks run in process, so the demo
 # still scans and flags without a broker.

@@ -1,0 +1,23 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from programs.dashboards import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="dashboards/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.portfolio, name="portfolio"),
+    path("programmes/<slug:code>/", views.programme, name="programme"),
+    path("nations/", views.pair_picker, name="pair-picker"),
+    path("nations/<str:a>/<str:b>/", views.pair, name="pair"),
+    path("flags/", views.flags, name="flags"),
+    path("flags/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+]

@@ -1,0 +1,57 @@
+"""Each dashboard page costs the same number of queries with the seeds and with ten times as
+many rows on top: no query per programme, nation, flag or snapshot."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.dashboards_data import SCAN_OFFSETS, add_synthetic_rows, load_seeds_and_scan
+
+PAGES = [
+    "/",
+    "/programmes/GCAP/",
+    "/nations/JPN/GBR/",
+    "/flags/",
+    "/flags/?programme=GCAP&nation=JPN&status=",
+]
+#: A generous ceiling: the point is that the count does not grow, but a page should stay cheap.
+MAX_QUERIES = 60
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    settings.SECURE_SSL_REDIRECT = False
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(context.captured_queries)
+
+
+@pytest.mark.django_db
+def test_every_page_costs_the_same_queries_with_ten_times_the_rows(analyst_client):
+    load_seeds_and_scan()
+    seeded = {url: count_queries(analyst_client, url) for url in PAGES}
+
+    add_synthetic_rows(10)
+    grown = {url: count_queries(analyst_client, url) for url in PAGES}
+
+    assert grown == seeded
+    assert max(seeded.values()) <= MAX_QUERIES, seeded
+
+
+@pytest.mark.django_db
+def test_programme_page_stays_under_its_query_budget(analyst_client, django_assert_max_num_queries):
+    load_seeds_and_scan()
+    before = analyst_client.get("/programmes/GCAP/").context["page"]["balance"]
+    add_synthetic_rows(10)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = analyst_client.get("/programmes/GCAP/")
+    assert response.status_code == 200
+    # The synthetic rows are on the page: 10 boards × 3 decisions more counted votes each.
+    after = response.context["page"]["balance"]
+    assert after.nation("JPN").counted_votes == before.nation("JPN").counted_votes + 30
+    assert len(response.context["page"]["trend_table"]) == len(SCAN_OFFSETS) + 10
+    assert b"Synthetic flag 0." in response.content
