@@ -1,0 +1,88 @@
+"""API tokens: issued once in clear, stored hashed, revocable, expiring, each user's own."""
+
+import datetime
+import hashlib
+
+from django.utils import timezone
+
+from programs.models import ApiToken
+from tests.api.conftest import https_client, token_client
+
+
+def test_a_user_issues_uses_and_revokes_a_token(analyst_user, db):
+    session = https_client()
+    session.force_login(analyst_user)
+    created = session.post("/api/v1/tokens/", {"name": "BI export"}, format="json")
+    assert created.status_code == 201
+    key = created.json()["key"]
+    token = ApiToken.objects.get(pk=created.json()["id"])
+    assert key not in (token.key_hash, token.prefix)
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert "key" not in session.get(f"/api/v1/tokens/{token.pk}/").json()
+
+    client = token_client(key)
+    assert client.get("/api/v1/nations/").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+    assert session.delete(f"/api/v1/tokens/{token.pk}/").status_code == 204
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    refused = client.get("/api/v1/nations/")
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]
+
+
+def test_expired_and_unknown_tokens_are_refused(analyst_user, db):
+    session = https_client()
+    session.force_login(analyst_user)
+    soon = (timezone.now() + datetime.timedelta(seconds=60)).isoformat()
+    created = session.post("/api/v1/tokens/", {"name": "short", "expires_at": soon}, format="json")
+    key = created.json()["key"]
+    ApiToken.objects.filter(pk=created.json()["id"]).update(
+        created_at=timezone.now() - datetime.timedelta(days=1),
+        expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )
+    assert "expired" in token_client(key).get("/api/v1/nations/").json()["detail"]
+    forged = key[:-4] + "AAAA"
+    assert token_client(forged).get("/api/v1/nations/").status_code == 401
+    assert token_client("nonsense").get("/api/v1/nations/").status_code == 401
+
+
+def test_an_expiry_in_the_past_is_refused(analyst_user, db):
+    session = https_client()
+    session.force_login(analyst_user)
+    past = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    response = session.post("/api/v1/tokens/", {"name": "x", "expires_at": past}, format="json")
+    assert response.status_code == 400
+    assert not ApiToken.objects.exists()
+
+
+def test_users_see_and_revoke_only_their_own_tokens(api, viewer_api, analyst_user, viewer_user):
+    mine = viewer_api.post("/api/v1/tokens/", {"name": "mine"}, format="json").json()
+    theirs = ApiToken.objects.filter(user=analyst_user).first()
+    listed = {row["id"] for row in viewer_api.get("/api/v1/tokens/").json()["results"]}
+    assert mine["id"] in listed
+    assert theirs.pk not in listed
+    assert viewer_api.delete(f"/api/v1/tokens/{theirs.pk}/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+
+
+def test_a_user_outside_both_groups_cannot_manage_tokens(db):
+    from tests.factories import UserFactory
+
+    stranger = UserFactory(username="stranger")
+    session = https_client()
+    session.force_login(stranger)
+    assert session.post("/api/v1/tokens/", {"name": "x"}, format="json").status_code == 403
+    assert session.get("/api/v1/nations/").status_code == 403
+
+
+def test_throttling_per_user(api, world, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user": "3/minute"},
+    }
+    codes = [api.get("/api/v1/nations/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
