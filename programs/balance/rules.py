@@ -118,6 +118,13 @@ def the(name: str, capital: bool = False) -> str:
     return name
 
 
+def amount(value: Decimal) -> str:
+    """Money for a sentence: 1983133333.33 -> '1,983,133,333'; small sums keep their cents."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".removesuffix(".00")
+
+
 def ev(value) -> str | None:
     return None if value is None else str(value)
 
@@ -168,7 +175,8 @@ def workshare_return(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[C
                 threshold=threshold,
                 explanation=(
                     f"{the(nation.name, True)} receives {pct(nation.workshare_share)} of "
-                    f"{balance.programme_name}'s work ({nation.work} of {balance.total_work} "
+                    f"{balance.programme_name}'s work ({amount(nation.work)} of "
+                    f"{amount(balance.total_work)} "
                     f"{balance.currency}) for a {pct(nation.contribution_share)} contribution "
                     f"share ({nation.contribution_basis}): a return coefficient of "
                     f"{num(value)}, below {num(threshold)}."
@@ -504,8 +512,7 @@ def tech_transfer_overdue(balance: ProgrammeBalance, t: dict[str, Decimal]) -> l
                     f"{the(nation.name, True)} waits for {nation.overdue_to_receive} "
                     f"tech-transfer milestone{'s' if nation.overdue_to_receive != 1 else ''} "
                     f"in {balance.programme_name} planned more than {days} days ago and not "
-                    f"achieved; {nation.blocked_to_receive} "
-                    f"{'is' if nation.blocked_to_receive == 1 else 'are'} blocked."
+                    f"achieved, and {nation.blocked_to_receive} blocked."
                 ),
                 evidence={
                     "overdue_to_receive": nation.overdue_to_receive,
