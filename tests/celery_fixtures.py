@@ -141,6 +141,17 @@ def worker_environment(queue: str, mail_dir: Path, **extra: str) -> dict[str, st
 
 
 @pytest.fixture
+def groups(transactional_db) -> None:
+    """The analyst and viewer groups. Transactional tests empty every table when they end, and
+    with them the groups data migration 0002 made: tests that run after one need them again."""
+    from django.apps import apps
+
+    from programs.permissions import sync_groups
+
+    sync_groups(apps)
+
+
+@pytest.fixture
 def mail_dir(tmp_path) -> Path:
     path = tmp_path / "mail"
     path.mkdir()

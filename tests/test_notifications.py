@@ -92,7 +92,7 @@ def test_a_failed_send_is_retried_and_then_mailed(analysts, settings, monkeypatc
 
 @pytest.mark.worker
 def test_the_worker_mails_one_message_when_a_change_raises_a_critical_flag(
-    start_worker, on_change_scans, settings, mail_dir
+    start_worker, groups, on_change_scans, settings, mail_dir
 ):
     settings.SCAN_COALESCE_SECONDS = 1
     factories.UserFactory(username="ana", email="ana@example.org", groups=["analyst"])
