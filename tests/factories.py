@@ -4,10 +4,12 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from programs import models
+from programs.permissions import sync_groups
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -24,6 +26,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         if create and extracted:
+            if Group.objects.filter(name__in=extracted).count() < len(extracted):
+                # A transactional test flushes the tables, groups from data migrations included.
+                sync_groups(django_apps)
             for name in extracted:
                 self.groups.add(Group.objects.get(name=name))
 
