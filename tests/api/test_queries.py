@@ -1,6 +1,7 @@
 """Every list (JSON and CSV) issues the same number of queries for 3 rows as for 30."""
 
 import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
