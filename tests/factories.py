@@ -260,3 +260,13 @@ class BalanceSnapshotFactory(factory.django.DjangoModelFactory):
     tt_received_weight = 0
     overdue_to_receive = 0
     blocked_to_receive = 0
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Token {n}")
+    prefix = factory.Sequence(lambda n: f"tok{n:08d}")
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")

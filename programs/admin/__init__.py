@@ -7,4 +7,5 @@ from programs.admin import (  # noqa: F401
     programmes,
     scenarios,
     techtransfer,
+    tokens,
 )
