@@ -189,7 +189,9 @@ class ConditionalMixin(ETagRetrieveMixin):
 
 
 class TrackedViewSet(JSONErrorsMixin, ExportMixin, ConditionalMixin, viewsets.ModelViewSet):
-    """CRUD of one tracked resource; subclasses name the queryset, serializer and filters."""
+    """A tracked resource. Lists filter, order (`ordering`) and page; `?format=csv` or `xlsx`
+    returns every matching row. Retrieve sends an ETag; analysts create, update and delete,
+    with `If-Match` honoured (412 when stale). Viewers read only."""
 
     lookup_value_regex = ID_PATTERN
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
