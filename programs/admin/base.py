@@ -102,6 +102,16 @@ class CheckedInlineFormSet(BaseInlineFormSet):
     parent the admin is about to save.
     """
 
+    #: True where ``clean`` checks a total over all rows (stakes, agreed shares): the rows'
+    #: own ``clean()`` then skips its check against the sibling rows still stored.
+    checks_siblings_as_a_set = False
+
+    def _construct_form(self, i: int, **kwargs: Any) -> Any:
+        form = super()._construct_form(i, **kwargs)
+        if self.checks_siblings_as_a_set:
+            form.instance.siblings_checked_as_a_set = True
+        return form
+
     def clean(self) -> None:
         super().clean()
         for form in self.kept_forms():

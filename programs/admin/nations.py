@@ -25,6 +25,8 @@ class NationAdmin(TrackedAdmin):
 class StakeInlineFormSet(CheckedInlineFormSet):
     """A joint venture's stakes, checked together: they must sum to 100 %."""
 
+    checks_siblings_as_a_set = True
+
     def clean(self) -> None:
         super().clean()
         venture = self.instance

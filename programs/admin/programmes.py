@@ -26,6 +26,8 @@ PARTICIPATIONS_PREFIX = "participations"
 class ParticipationInlineFormSet(CheckedInlineFormSet):
     """Agreed shares of the programme's participations, together, are at most 100 %."""
 
+    checks_siblings_as_a_set = True
+
     def clean(self) -> None:
         super().clean()
         total = sum(

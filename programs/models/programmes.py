@@ -118,6 +118,10 @@ class Participation(Tracked):
 
     history = HistoricalRecords()
 
+    #: True where the caller checks the total of all the programme's agreed shares itself (an
+    #: admin inline, the scenario loader), so that shares can be moved between nations in one edit.
+    siblings_checked_as_a_set = False
+
     class Meta:
         ordering = ["programme__code", "nation__name"]
         constraints = [
@@ -144,7 +148,7 @@ class Participation(Tracked):
         error = date_order_error(self.joined_on, self.left_on, "joined_on", "left_on")
         if error:
             raise error
-        if self.agreed_share is None or self.programme_id is None:
+        if self.agreed_share is None or self.programme_id is None or self.siblings_checked_as_a_set:
             return
         others = Participation.objects.filter(programme_id=self.programme_id).exclude(
             pk=self.pk

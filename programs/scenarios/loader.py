@@ -599,6 +599,7 @@ class _FileLoader:
             owner = self.organisation(rec, "owner")
             values = self.values(rec, OwnershipStake, ("percent",))
             values |= self.provenance(rec, OwnershipStake)
+            values["siblings_checked_as_a_set"] = True  # totals are checked below
             lookup = {"venture": venture, "owner": owner}
             instance, _ = self.upsert(rec, "ownership_stakes", OwnershipStake, lookup, values, seen)
             if instance is not None:
@@ -681,12 +682,28 @@ class _FileLoader:
 
     def load_participations(self, items: list[tuple[int, dict]]) -> None:
         seen: dict = {}
+        programmes: dict = {}
         fields = ("role", "agreed_share", "joined_on", "left_on")
         for index, data in items:
             rec = self.record("participations", index, data, ("programme", "nation"), fields)
             lookup = {"programme": self.programme(rec), "nation": self.nation(rec, "nation")}
             values = self.values(rec, Participation, fields) | self.provenance(rec, Participation)
-            self.upsert(rec, "participations", Participation, lookup, values, seen)
+            values["siblings_checked_as_a_set"] = True  # totals are checked below
+            instance, _ = self.upsert(rec, "participations", Participation, lookup, values, seen)
+            if instance is not None:
+                programmes.setdefault(instance.programme_id, instance.programme)
+        totals = (
+            Participation.objects.filter(programme_id__in=programmes)
+            .values("programme_id")
+            .annotate(total=Sum("agreed_share"))
+        )
+        for row in totals:
+            if row["total"] is not None and row["total"] > 100:
+                code = programmes[row["programme_id"]].code
+                self.file_error(
+                    f"participations (programme {code}): agreed_share: agreed shares sum to "
+                    f"{row['total']}%, over 100%."
+                )
 
     def load_contributions(self, items: list[tuple[int, dict]]) -> None:
         seen: dict = {}
