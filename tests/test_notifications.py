@@ -101,8 +101,11 @@ def test_the_worker_mails_one_message_when_a_change_raises_a_critical_flag(
     factories.ContributionFactory(programme=case.programme, nation=case.ita, amount=Decimal("1"))
 
     def mailed():
-        """the notification to be written to the mail directory"""
-        return list(mail_dir.iterdir())
+        """the notification to be written, in full, to the mail directory"""
+        files = list(mail_dir.iterdir())
+        # The file backend creates the file, then writes each message and a closing rule.
+        finished = files and all(f.read_text().rstrip().endswith("-" * 79) for f in files)
+        return files if finished else None
 
     files = wait_for(mailed, timeout=60)
     assert len(files) == 1
