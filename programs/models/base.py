@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 
 
 class Confidence(models.TextChoices):
@@ -33,6 +34,16 @@ def date_order_error(start, end, start_field: str, end_field: str) -> Validation
     if start and end and end < start:
         return ValidationError({end_field: f"{end_field} must not be before {start_field}."})
     return None
+
+
+def dates_in_order(
+    start: str, end: str, name: str, *, start_may_be_blank: bool = True
+) -> models.CheckConstraint:
+    """The database's own check that ``end``, when given, is not before ``start``."""
+    condition = Q(**{f"{end}__isnull": True})
+    if start_may_be_blank:
+        condition |= Q(**{f"{start}__isnull": True})
+    return models.CheckConstraint(condition=condition | Q(**{f"{end}__gte": F(start)}), name=name)
 
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]

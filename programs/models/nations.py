@@ -8,7 +8,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
 
-from programs.models.base import PERCENT_VALIDATORS, Tracked, date_order_error
+from programs.models.base import PERCENT_VALIDATORS, Tracked, date_order_error, dates_in_order
 
 nation_code_validator = RegexValidator(
     r"^[A-Z]{3}$", "Use the ISO 3166-1 alpha-3 code in capitals, e.g. GBR."
@@ -160,9 +160,8 @@ class Agreement(Tracked):
     class Meta:
         ordering = ["signed_on", "name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("signed_on")),
-                name="agreement_dates_in_order",
+            dates_in_order(
+                "signed_on", "ended_on", "agreement_dates_in_order", start_may_be_blank=False
             ),
         ]
 

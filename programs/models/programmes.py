@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
@@ -15,6 +15,7 @@ from programs.models.base import (
     WEIGHT_VALIDATORS,
     Tracked,
     date_order_error,
+    dates_in_order,
 )
 from programs.models.nations import Nation, Organisation
 
@@ -73,12 +74,7 @@ class Programme(Tracked):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(ended_on__isnull=True)
-                | Q(started_on__isnull=True)
-                | Q(ended_on__gte=F("started_on")),
-                name="programme_dates_in_order",
-            ),
+            dates_in_order("started_on", "ended_on", "programme_dates_in_order"),
             models.CheckConstraint(
                 condition=Exact(Length("currency"), 3), name="programme_currency_three_letters"
             ),
@@ -133,12 +129,7 @@ class Participation(Tracked):
                 | (Q(agreed_share__gte=0) & Q(agreed_share__lte=100)),
                 name="participation_agreed_share_range",
             ),
-            models.CheckConstraint(
-                condition=Q(left_on__isnull=True)
-                | Q(joined_on__isnull=True)
-                | Q(left_on__gte=F("joined_on")),
-                name="participation_dates_in_order",
-            ),
+            dates_in_order("joined_on", "left_on", "participation_dates_in_order"),
         ]
 
     def __str__(self) -> str:
@@ -188,9 +179,11 @@ class Contribution(Tracked):
                 fields=["programme", "nation", "period_start"], name="contribution_natural_key"
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="contribution_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(period_end__isnull=True) | Q(period_end__gte=F("period_start")),
-                name="contribution_period_in_order",
+            dates_in_order(
+                "period_start",
+                "period_end",
+                "contribution_period_in_order",
+                start_may_be_blank=False,
             ),
         ]
 
@@ -251,9 +244,8 @@ class WorkshareAllocation(Tracked):
                 name="workshare_natural_key",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="workshare_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(period_end__isnull=True) | Q(period_end__gte=F("period_start")),
-                name="workshare_period_in_order",
+            dates_in_order(
+                "period_start", "period_end", "workshare_period_in_order", start_may_be_blank=False
             ),
         ]
 
@@ -293,12 +285,7 @@ class LeadershipRole(Tracked):
             models.CheckConstraint(
                 condition=Q(weight__gte=1) & Q(weight__lte=5), name="leadership_weight_range"
             ),
-            models.CheckConstraint(
-                condition=Q(ended_on__isnull=True)
-                | Q(started_on__isnull=True)
-                | Q(ended_on__gte=F("started_on")),
-                name="leadership_dates_in_order",
-            ),
+            dates_in_order("started_on", "ended_on", "leadership_dates_in_order"),
         ]
 
     def __str__(self) -> str:
