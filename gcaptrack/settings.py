@@ -240,4 +240,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Tasks run in process when there is no broker (the demo): their per-task lines are noise.
+    "loggers": {name: {"level": "WARNING"} for name in ("celery.app.trace", "kombu.connection")}
+    if not REDIS_URL
+    else {},
 }

@@ -99,8 +99,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo users (new passwords on every run):"))
         for name, password in passwords.items():
             self.stdout.write(f"  {name:<8} password: {password}")
-        url = f"http://{addrport}/admin/"
-        self.stdout.write(f"Sign in at {url}")
+        self.stdout.write(
+            f"Sign in at http://{addrport}/ (dashboards) or http://{addrport}/admin/ (data)"
+        )
 
         if no_serve:
             return
