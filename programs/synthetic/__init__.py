@@ -1,0 +1,1 @@
+"""Generated demo data for scale tests and benchmarks."""
