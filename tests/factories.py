@@ -185,6 +185,7 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Agreement
         django_get_or_create = ("name",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Agreement {n}")
     kind = models.Agreement.Kind.MOU
