@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from programs.models import (
@@ -656,8 +656,12 @@ def global_returns(
     their work over its share of all their contributions.
     """
     as_of = as_of or timezone.localdate()
+    # EXISTS, not joins: a join of contributions with allocations multiplies their rows.
     programmes = Programme.objects.filter(
-        contributions__amount__gt=0, work_packages__allocations__amount__gt=0
+        Exists(Contribution.objects.filter(programme=OuterRef("pk"), amount__gt=0)),
+        Exists(
+            WorkshareAllocation.objects.filter(work_package__programme=OuterRef("pk"), amount__gt=0)
+        ),
     )
     if currency:
         programmes = programmes.filter(currency=currency)

@@ -75,8 +75,17 @@ def _consecutive(thresholds: dict[str, dict[str, Decimal]]) -> dict[str, int]:
     return {rule: int(t.get("consecutive_scans", 1)) for rule, t in thresholds.items()}
 
 
-def scan_programme(programme: Programme | str, as_of: datetime.date | None = None) -> ScanResult:
-    """Run every programme rule on one programme, as of a day (default today)."""
+def scan_programme(
+    programme: Programme | str,
+    as_of: datetime.date | None = None,
+    *,
+    returns_cache: dict | None = None,
+) -> ScanResult:
+    """Run every programme rule on one programme, as of a day (default today).
+
+    ``returns_cache`` lets ``scan_all`` compute the cross-programme returns once per currency
+    instead of once per programme (they read every programme's work).
+    """
     started = time.perf_counter()
     as_of = as_of or timezone.localdate()
     code = programme if isinstance(programme, str) else programme.code
@@ -99,7 +108,7 @@ def scan_programme(programme: Programme | str, as_of: datetime.date | None = Non
             rules=[rule.name for rule in programme_rules()],
             consecutive_scans=_consecutive(thresholds),
         )
-        snapshots = write_snapshots(locked, balance)
+        snapshots = write_snapshots(locked, balance, returns_cache)
     return ScanResult(
         programme=locked.code,
         as_of=as_of,
@@ -151,7 +160,8 @@ def scan_global(as_of: datetime.date | None = None) -> ScanResult:
 def scan_all(as_of: datetime.date | None = None) -> list[ScanResult]:
     """Scan every programme (each in its own transaction), then the cross-programme rules."""
     codes = list(Programme.objects.order_by("code").values_list("code", flat=True))
-    results = [scan_programme(code, as_of) for code in codes]
+    returns_cache: dict = {}
+    results = [scan_programme(code, as_of, returns_cache=returns_cache) for code in codes]
     results.append(scan_global(as_of))
     return results
 
@@ -180,16 +190,24 @@ SNAPSHOT_FIELDS = [
 ]
 
 
-def write_snapshots(programme: Programme, balance: ProgrammeBalance) -> int:
+def write_snapshots(
+    programme: Programme, balance: ProgrammeBalance, returns_cache: dict | None = None
+) -> int:
     """Upsert the day's snapshot of every nation of the balance (one row per nation and day).
 
     ``taken_at`` keeps the time of the day's first scan, so a repeated scan changes no figure.
     """
     if not balance.nations:
         return 0
+    key = (balance.as_of, programme.currency)
+    if returns_cache is None or key not in returns_cache:
+        computed = global_returns(balance.as_of, currency=programme.currency)
+        if returns_cache is None:
+            returns_cache = {}
+        returns_cache[key] = computed
     returns = {
         item.nation: item.global_return
-        for item in global_returns(balance.as_of, currency=programme.currency)
+        for item in returns_cache[key]
         if programme.code in item.programmes
     }
 
