@@ -116,15 +116,21 @@ def test_no_flapping_while_the_metric_oscillates_between_raise_and_recovery():
     assert len(world.scan().reopened) == 1
 
 
-def test_hysteresis_band_keeps_the_severity_of_the_open_flag():
+def test_in_the_hysteresis_band_the_flag_stays_open_as_a_warning_and_says_so_truthfully():
     world = ReturnWorld()
     world.set_return("0.80")
     [flag] = world.scan().raised
+    assert flag.severity == "critical"
     world.set_return("0.96")
     world.scan()
     flag.refresh_from_db()
-    assert flag.severity == "critical"
+    assert flag.status == "open"
+    assert flag.severity == "warning"
     assert flag.value == D("0.96")
+    assert flag.threshold == D("0.97")
+    assert "a return coefficient of 0.96, short of the recovery threshold 0.97" in flag.explanation
+    assert "raised below 0.95" in flag.explanation
+    assert "0.96, below" not in flag.explanation
 
 
 def test_a_second_scan_changes_nothing_but_last_seen_at():

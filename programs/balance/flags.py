@@ -138,10 +138,10 @@ def apply_conditions(
 def _update(flag: Flag, condition: Condition, now: datetime.datetime) -> bool:
     """Refresh a live flag's figures; True (and an 'updated' event) when something changed.
 
-    A condition in the hysteresis band keeps the flag's severity."""
+    A condition in the hysteresis band keeps the flag open at the lowest severity: the figure
+    is no longer past any raise threshold, so a critical flag is not left saying critical."""
     wanted = _figures(condition)
-    if condition.severity is not None:
-        wanted["severity"] = condition.severity
+    wanted["severity"] = condition.severity or Flag.Severity.WARNING
     changes = {
         name: {"from": _json(getattr(flag, name)), "to": _json(value)}
         for name, value in wanted.items()

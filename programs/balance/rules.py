@@ -146,6 +146,21 @@ def _lower(value: Decimal | None, raise_at: Decimal, recover_at: Decimal) -> str
     return None
 
 
+def past(
+    severity: str | None,
+    raised_at: Decimal,
+    recovery: Decimal,
+    show=num,
+    side: str = "below",
+) -> str:
+    """How the figure stands against its thresholds, for an explanation: "below 0.95" past the
+    raise threshold; in the hysteresis band, where the flag stays open but the figure is no
+    longer past the raise threshold, "short of the recovery threshold 0.97 (raised below 0.95)"."""
+    if severity is not None:
+        return f"{side} {show(raised_at)}"
+    return f"short of the recovery threshold {show(recovery)} (raised {side} {show(raised_at)})"
+
+
 def _condition(balance: ProgrammeBalance, nation: NationBalance, **kwargs) -> Condition:
     return Condition(programme=balance.programme, nation=nation.code, **kwargs)
 
@@ -163,6 +178,8 @@ def workshare_return(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[C
         if state == "raise":
             severity = CRITICAL if value < t["critical"] else WARNING
         threshold = t["critical"] if severity == CRITICAL else t["warning"]
+        if severity is None:
+            threshold = t["recovery"]
         found.append(
             _condition(
                 balance,
@@ -179,7 +196,8 @@ def workshare_return(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[C
                     f"{amount(balance.total_work)} "
                     f"{balance.currency}) for a {pct(nation.contribution_share)} contribution "
                     f"share ({nation.contribution_basis}): a return coefficient of "
-                    f"{num(value)}, below {num(threshold)}."
+                    f"{num(value)}, "
+                    f"{past(severity, t['critical'] if severity == CRITICAL else t['warning'], t['recovery'])}."
                 ),
                 evidence={
                     "return_coefficient": ev(value),
@@ -235,14 +253,14 @@ def leadership_deficit(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list
                 severity=severity,
                 metric="leadership_to_contribution",
                 value=value,
-                threshold=t["ratio"],
+                threshold=t["ratio"] if severity else t["recovery"],
                 explanation=(
                     f"{the(nation.name, True)} holds {nation.leadership_weight} of "
                     f"{balance.total_leadership_weight} leadership weight in "
                     f"{balance.programme_name} ({pct(nation.leadership_share)}, "
                     f"{nation.roles_held} role{'s' if nation.roles_held != 1 else ''}) with a "
                     f"{pct(nation.contribution_share)} contribution share: "
-                    f"{num(value)} of its share, below {num(t['ratio'])}."
+                    f"{num(value)} of its share, {past(severity, t['ratio'], t['recovery'])}."
                 ),
                 evidence={
                     "leadership_weight": nation.leadership_weight,
@@ -274,7 +292,8 @@ def outvoted(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[Condition
             severity = None
         else:
             continue
-        threshold = t["critical"] if severity == CRITICAL else t["warning"]
+        raised_at = t["critical"] if severity == CRITICAL else t["warning"]
+        threshold = raised_at if severity else t["recovery"]
         found.append(
             _condition(
                 balance,
@@ -288,7 +307,8 @@ def outvoted(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[Condition
                 explanation=(
                     f"{the(nation.name, True)} was on the losing side of "
                     f"{nation.outvoted_votes} of its {nation.counted_votes} counted votes in "
-                    f"{balance.programme_name} ({pct(value)}), at or above {pct(threshold)}."
+                    f"{balance.programme_name} ({pct(value)}), "
+                    f"{past(severity, raised_at, t['recovery'], pct, 'at or above')}."
                 ),
                 evidence={
                     "outvoted_votes": nation.outvoted_votes,
@@ -469,12 +489,13 @@ def tech_transfer_asymmetry(balance: ProgrammeBalance, t: dict[str, Decimal]) ->
                     severity=WARNING if state == "raise" else None,
                     metric="tech_transfer_received_to_delivered",
                     value=value,
-                    threshold=t["ratio"],
+                    threshold=t["ratio"] if state == "raise" else t["recovery"],
                     explanation=(
                         f"{the(nation.name, True)} has delivered technology of weight "
                         f"{delivered} to {the(counterpart.name)} in {balance.programme_name} "
-                        f"but received {received} in return ({pct(value)}, below "
-                        f"{pct(t['ratio'])}) over {pair.milestones_between} milestones."
+                        f"but received {received} in return ({pct(value)}, "
+                        f"{past(WARNING if state == 'raise' else None, t['ratio'], t['recovery'], pct)}"
+                        f") over {pair.milestones_between} milestones."
                     ),
                     evidence={
                         "delivered_weight": delivered,
@@ -541,12 +562,13 @@ def global_balance(returns: list[GlobalReturn], t: dict[str, Decimal]) -> list[C
                 severity=WARNING if state == "raise" else None,
                 metric="global_return",
                 value=item.global_return,
-                threshold=t["warning"],
+                threshold=t["warning"] if state == "raise" else t["recovery"],
                 explanation=(
                     f"Across {and_join(item.programmes)} ({item.currency}), "
                     f"{the(item.name)} receives {pct(item.workshare_share)} of the work for "
                     f"{pct(item.contribution_share)} of the contributions: a global return of "
-                    f"{num(item.global_return)}, below {num(t['warning'])}."
+                    f"{num(item.global_return)}, "
+                    f"{past(WARNING if state == 'raise' else None, t['warning'], t['recovery'])}."
                 ),
                 evidence={
                     "currency": item.currency,
