@@ -5,12 +5,15 @@ Nothing here is imported by production code.
 
 import os
 import time
+from unittest import mock
 
 from celery import shared_task
 from django.core.mail.backends.filebased import EmailBackend
 from django.db import transaction
 
+from programs.balance import scan
 from programs.balance.triggers import redis_client
+from programs.models import Flag
 from programs.tasks import scan_programme_task
 
 
@@ -24,19 +27,27 @@ class MailDirBackend(EmailBackend):
 
 @shared_task(name="tests.gated_scan_programme", bind=True)
 def gated_scan_programme(self, programme_code: str, started_key: str, gate_key: str) -> dict:
-    """The real scan task, held open inside its transaction until the test opens the gate.
+    """The real scan task, held inside the scan's own transaction until the test opens the gate.
 
-    After the scan has written its flags and snapshots, but before it commits, the task pushes
-    how many flags it raised onto ``started_key`` and waits for ``gate_key`` to exist, so the
-    test can kill the worker in the middle of a scan.
+    The scan's last write (its snapshots) is wrapped: after it has written its flags, events
+    and snapshots, still inside ``scan_programme``'s transaction and before that commits, the
+    task pushes how many flags are written onto ``started_key`` and waits for ``gate_key`` to
+    exist, so the test can kill the worker in the middle of a scan. No transaction is added
+    here: what the test sees after the kill is the product's own atomicity.
     """
     client = redis_client()
-    with transaction.atomic():
-        summary = scan_programme_task.run(programme_code)
-        client.rpush(started_key, len(summary["raised"]))
+    write_snapshots = scan.write_snapshots
+
+    def write_snapshots_then_wait(*args, **kwargs):
+        written = write_snapshots(*args, **kwargs)
+        assert transaction.get_connection().in_atomic_block
+        client.rpush(started_key, Flag.objects.count())
         deadline = time.monotonic() + 120
         while not client.exists(gate_key):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{gate_key} never opened")
             time.sleep(0.05)
-    return summary
+        return written
+
+    with mock.patch.object(scan, "write_snapshots", write_snapshots_then_wait):
+        return scan_programme_task.run(programme_code)
