@@ -120,3 +120,102 @@ def test_every_save_of_a_tracked_record_is_kept_in_its_history():
         "Avalon",
         "Avalon Republic",
     ]
+
+
+def _participant_pair():
+    participation = factories.ParticipationFactory()
+    return participation.programme, participation.nation
+
+
+def _bad_records():
+    """(label, a function building an invalid unsaved record, the field its error names)."""
+    yield "nation code", lambda: models.Nation(code="GB", name="Britain"), "code"
+    yield (
+        "currency",
+        lambda: factories.ProgrammeFactory.build(code="X", currency="pounds"),
+        "currency",
+    )
+    yield (
+        "programme dates",
+        lambda: factories.ProgrammeFactory.build(
+            code="X", started_on=datetime.date(2020, 1, 1), ended_on=datetime.date(2019, 1, 1)
+        ),
+        "ended_on",
+    )
+    yield (
+        "zero stake",
+        lambda: factories.OwnershipStakeFactory.build(
+            venture=factories.JointVentureFactory(),
+            owner=factories.OrganisationFactory(),
+            percent=Decimal("0"),
+        ),
+        "percent",
+    )
+
+    def own_venture():
+        venture = factories.JointVentureFactory()
+        return models.OwnershipStake(venture=venture, owner=venture, percent=Decimal("10"))
+
+    yield "venture owning itself", own_venture, "owner"
+
+    def participation_dates():
+        return factories.ParticipationFactory.build(
+            programme=factories.ProgrammeFactory(),
+            nation=factories.NationFactory(),
+            joined_on=datetime.date(2020, 1, 1),
+            left_on=datetime.date(2019, 1, 1),
+        )
+
+    yield "participation dates", participation_dates, "left_on"
+
+    def role_dates():
+        programme, nation = _participant_pair()
+        return factories.LeadershipRoleFactory.build(
+            programme=programme,
+            nation=nation,
+            started_on=datetime.date(2020, 1, 1),
+            ended_on=datetime.date(2019, 1, 1),
+        )
+
+    yield "lead role dates", role_dates, "ended_on"
+
+    def same_parties():
+        organisation = factories.OrganisationFactory()
+        return factories.TechTransferMilestoneFactory.build(
+            programme=factories.ProgrammeFactory(), provider=organisation, recipient=organisation
+        )
+
+    yield "transfer to itself", same_parties, "recipient"
+
+    def heavy_milestone():
+        return factories.TechTransferMilestoneFactory.build(
+            programme=factories.ProgrammeFactory(),
+            provider=factories.OrganisationFactory(),
+            recipient=factories.OrganisationFactory(),
+            weight=9,
+        )
+
+    yield "milestone weight", heavy_milestone, "weight"
+
+    def agreement_dates():
+        return models.Agreement(
+            name="Accord",
+            kind="mou",
+            signed_on=datetime.date(2020, 1, 1),
+            ended_on=datetime.date(2019, 1, 1),
+        )
+
+    yield "agreement dates", agreement_dates, "ended_on"
+
+    def seat_outsider():
+        return models.Seat(body=factories.DecisionBodyFactory(), nation=factories.NationFactory())
+
+    yield "seat of an outsider", seat_outsider, "nation"
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [pytest.param(build, field, id=label) for label, build, field in _bad_records()],
+)
+def test_bad_data_is_rejected_with_a_message_naming_the_field(build, field):
+    assert field in field_errors(build())

@@ -124,6 +124,8 @@ class OwnershipStake(Tracked):
             raise ValidationError({"venture": "Only a joint venture has ownership stakes."})
         if self.owner_id == self.venture_id:
             raise ValidationError({"owner": "A venture cannot own itself."})
+        if self.percent is not None and self.percent <= 0:
+            raise ValidationError({"percent": "A stake is more than 0%."})
         if self.siblings_checked_as_a_set:
             return
         others = OwnershipStake.objects.filter(venture_id=self.venture_id).exclude(
