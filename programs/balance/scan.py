@@ -123,7 +123,9 @@ def scan_programme(
     )
 
 
-def scan_global(as_of: datetime.date | None = None) -> ScanResult:
+def scan_global(
+    as_of: datetime.date | None = None, *, returns_cache: dict | None = None
+) -> ScanResult:
     """Run the cross-programme rules (global_balance) with their default thresholds."""
     started = time.perf_counter()
     as_of = as_of or timezone.localdate()
@@ -131,7 +133,11 @@ def scan_global(as_of: datetime.date | None = None) -> ScanResult:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GLOBAL_SCAN_LOCK])
-        returns = global_returns(as_of)
+        returns = (
+            returns_cache[as_of]
+            if returns_cache is not None and as_of in returns_cache
+            else global_returns(as_of)
+        )
         thresholds = {r.name: thresholds_for(r.name) for r in global_rules()}
         conditions = [
             condition
@@ -162,7 +168,7 @@ def scan_all(as_of: datetime.date | None = None) -> list[ScanResult]:
     codes = list(Programme.objects.order_by("code").values_list("code", flat=True))
     returns_cache: dict = {}
     results = [scan_programme(code, as_of, returns_cache=returns_cache) for code in codes]
-    results.append(scan_global(as_of))
+    results.append(scan_global(as_of, returns_cache=returns_cache))
     return results
 
 
@@ -199,16 +205,17 @@ def write_snapshots(
     """
     if not balance.nations:
         return 0
-    key = (balance.as_of, programme.currency)
-    if returns_cache is None or key not in returns_cache:
-        computed = global_returns(balance.as_of, currency=programme.currency)
-        if returns_cache is None:
-            returns_cache = {}
-        returns_cache[key] = computed
+    if returns_cache is None:
+        every_return = global_returns(balance.as_of, currency=programme.currency)
+    else:
+        # Every currency's returns at once: the same figures, each currency's programmes apart.
+        if balance.as_of not in returns_cache:
+            returns_cache[balance.as_of] = global_returns(balance.as_of)
+        every_return = returns_cache[balance.as_of]
     returns = {
         item.nation: item.global_return
-        for item in returns_cache[key]
-        if programme.code in item.programmes
+        for item in every_return
+        if item.currency == programme.currency and programme.code in item.programmes
     }
 
     ids = dict(

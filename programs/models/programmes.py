@@ -238,6 +238,15 @@ class WorkshareAllocation(Tracked):
     class Meta:
         ordering = ["work_package__programme__code", "work_package__code", "period_start", "id"]
         verbose_name = "workshare allocation"
+        indexes = [
+            # The balance sums amounts per organisation of a programme's work packages: an
+            # index-only scan with this one instead of a heap fetch per allocation.
+            models.Index(
+                fields=["work_package"],
+                include=["organisation", "amount"],
+                name="workshare_package_amounts",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["work_package", "organisation", "period_start"],
