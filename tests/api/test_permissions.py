@@ -12,7 +12,7 @@ from django.urls import URLPattern, reverse
 from programs.api import urls as api_urls
 from programs.api.views import TaskView
 
-#: Routes anybody may read: the schema and its documentation (they hold no data).
+#: The schema and its documentation: every signed-in user reads them, nobody else.
 PUBLIC = {"schema", "docs"}
 #: Routes every signed-in analyst or viewer may use with every method (their own tokens).
 SELF_SERVICE = {"token-list", "token-detail"}
@@ -81,11 +81,16 @@ def test_permission_matrix(pattern, method, world, identities, analyst_user):
             assert response.status_code not in (401, 403), (who, response.content)
 
 
-def test_schema_and_docs_are_public(client):
-    schema = client.get("/api/v1/schema/", HTTP_X_FORWARDED_PROTO="https")
-    assert schema.status_code == 200
+@pytest.mark.parametrize("path", ["/api/v1/schema/", "/api/v1/docs/"])
+def test_schema_and_docs_need_a_signed_in_user(path, identities):
+    for who in UNAUTHENTICATED:
+        assert identities[who].get(path).status_code == 401, who
+    assert identities["viewer"].get(path).status_code == 200
+
+
+def test_schema_and_docs_are_served_without_a_cdn(identities):
+    schema = identities["viewer"].get("/api/v1/schema/")
     assert b"openapi: 3" in schema.content
-    docs = client.get("/api/v1/docs/", HTTP_X_FORWARDED_PROTO="https")
-    assert docs.status_code == 200
+    docs = identities["viewer"].get("/api/v1/docs/")
     assert b"swagger-ui" in docs.content
     assert b"cdn" not in docs.content.lower()
