@@ -37,6 +37,7 @@ def refresh_demo_users() -> dict[str, str]:
             user.is_staff = True
             user.is_active = True
             user.is_superuser = False
+            user.email = f"{name}@demo.invalid"
             password = secrets.token_urlsafe(12)
             user.set_password(password)
             user.save()
@@ -73,6 +74,9 @@ class Command(BaseCommand):
         verbosity = options.get("verbosity", 1)
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+        # Users first, so that the critical flags the first scan raises are mailed to the demo
+        # analyst (on the console backend the message shows in this output).
+        passwords = refresh_demo_users()
 
         files = seed_files()
         if not files:
@@ -94,7 +98,6 @@ class Command(BaseCommand):
 
         self.stdout.write(run_scan())
 
-        passwords = refresh_demo_users()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo users (new passwords on every run):"))
         for name, password in passwords.items():
