@@ -246,6 +246,8 @@ class WorkshareAllocation(Tracked):
                 include=["organisation", "amount"],
                 name="workshare_package_amounts",
             ),
+            # The API's cursor-paginated list orders by (period_start, id).
+            models.Index(fields=["period_start", "id"], name="workshare_cursor_order"),
         ]
         constraints = [
             models.UniqueConstraint(

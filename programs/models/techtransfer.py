@@ -50,6 +50,8 @@ class TechTransferMilestone(Tracked):
     class Meta:
         ordering = ["programme__code", "planned_on", "title"]
         verbose_name = "tech-transfer milestone"
+        # The API's cursor-paginated list orders by (planned_on, id).
+        indexes = [models.Index(fields=["planned_on", "id"], name="tech_transfer_cursor_order")]
         constraints = [
             models.UniqueConstraint(
                 fields=["programme", "title"], name="tech_transfer_natural_key"

@@ -60,8 +60,14 @@ TARGETS = {
 }
 
 
+#: Read once: setup_django() points DATABASE_URL at the first size's database.
+BASE_DATABASE_URL = os.environ.get(
+    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gcaptrack_perf"
+)
+
+
 def database_url(size: str) -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gcaptrack_perf")
+    base = BASE_DATABASE_URL
     parts = urlsplit(base)
     name = parts.path.lstrip("/") or "gcaptrack_perf"
     return urlunsplit(parts._replace(path=f"/{name}_bench_{size}"))
