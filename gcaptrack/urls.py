@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("programs.dashboards.urls")),
 ]
 
+handler400 = "gcaptrack.errors.bad_request"
 handler404 = "programs.api.views.not_found"
