@@ -1,5 +1,6 @@
 """Request facts the security machinery needs: the client's address behind the proxy."""
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -16,3 +17,17 @@ def client_ip(request: HttpRequest) -> str | None:
     if remote in settings.TRUSTED_PROXY_IPS and forwarded.strip():
         return forwarded.split(",")[-1].strip() or remote
     return remote
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """django-axes' lockout check for every login that comes with a request.
+
+    The login pages (the dashboards' and the admin's) always pass the request. A call without
+    one comes from code running on the server (a management command, the shell), where there
+    is nobody to throttle: axes would raise, this lets the model backend answer instead.
+    """
+
+    def authenticate(self, request: HttpRequest | None, *args, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)

@@ -106,7 +106,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # failures for one user name from one address lock that pair out for AXES_COOLOFF_MINUTES;
 # every attempt and lockout is recorded (admin: Axes) and logged by the "axes" logger.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "gcaptrack.security.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

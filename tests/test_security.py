@@ -178,3 +178,13 @@ def test_the_client_address_is_read_from_the_trusted_proxy_only(analyst):
     login(direct, "wrong password")
     assert AccessAttempt.objects.filter(ip_address="198.51.100.21").exists()
     assert not AccessAttempt.objects.filter(ip_address="198.51.100.99").exists()
+
+
+@pytest.mark.django_db
+def test_server_side_authenticate_without_a_request_still_works(analyst):
+    """Management commands and the shell call authenticate() with no request: nothing to
+    throttle there, so the model backend answers."""
+    from django.contrib.auth import authenticate
+
+    assert authenticate(username="ana", password=PASSWORD) == analyst
+    assert authenticate(username="ana", password="wrong") is None
