@@ -114,6 +114,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "gcaptrack.security.client_ip"
+# No start-up banner on stderr (management commands print one-line errors); the lockout log line
+# names the user name and address it locked out, never the password.
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 #: Proxies whose right-most X-Forwarded-For entry is believed (nginx on the same host).
 TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS", ["127.0.0.1", "::1"])
 

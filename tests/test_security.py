@@ -135,7 +135,13 @@ def test_six_wrong_passwords_lock_the_account_out_and_the_lockout_is_logged(anal
         refused = login(client, PASSWORD)
     assert refused.status_code == 429
     assert "_auth_user_id" not in client.session
-    assert "Locking out" in caplog.text or "locked out" in caplog.text.lower()
+    lockouts = [record for record in caplog.records if "Locking out" in record.getMessage()]
+    assert lockouts, "the lockout was not logged"
+    lockout = lockouts[0]
+    assert lockout.levelname == "WARNING"
+    assert 'username: "ana"' in lockout.getMessage()
+    assert 'ip_address: "198.51.100.7"' in lockout.getMessage()
+    assert PASSWORD not in caplog.text
     attempt = AccessAttempt.objects.get(username="ana", ip_address="198.51.100.7")
     assert attempt.failures_since_start >= 5
 
