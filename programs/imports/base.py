@@ -99,6 +99,15 @@ class TrackedResource(resources.ModelResource):
         except ValueError:
             return None
 
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        # A file whose first line is blank has no header row: tablib leaves ``headers`` unset and
+        # import-export would fail on the first row with a TypeError (a 500). Refuse the file
+        # with one error instead, and empty the dataset so that no row is looked at.
+        if dataset.headers is None and dataset.height:
+            dataset.wipe()
+            raise ValueError("The first line of the file must be the column headers; it is blank.")
+        super().before_import(dataset, **kwargs)
+
     def before_import_row(self, row: dict, **kwargs: Any) -> None:
         if "confidence" in row and not str(row["confidence"] or "").strip():
             row["confidence"] = default_confidence(row.get("source"))
