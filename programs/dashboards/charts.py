@@ -52,6 +52,19 @@ def axis(title: str, **extra) -> dict:
     }
 
 
+def reference_line(y: float) -> dict:
+    """A dashed horizontal line across the plot at ``y`` (e.g. a fair return of 1.0)."""
+    return {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "y0": y,
+        "y1": y,
+        "line": {"color": "#323f4b", "dash": "dash", "width": 1.5},
+    }
+
+
 def grouped_bars(
     chart_id: str,
     title: str,
@@ -81,17 +94,7 @@ def grouped_bars(
         "yaxis": axis(y_title, ticksuffix=y_suffix),
     }
     if reference is not None:
-        layout["shapes"] = [
-            {
-                "type": "line",
-                "xref": "paper",
-                "x0": 0,
-                "x1": 1,
-                "y0": reference,
-                "y1": reference,
-                "line": {"color": "#323f4b", "dash": "dash", "width": 1.5},
-            }
-        ]
+        layout["shapes"] = [reference_line(reference)]
     return Chart(chart_id, title, summary, data, layout)
 
 
@@ -166,17 +169,7 @@ def lines(
     ]
     layout: dict = {"xaxis": axis("", type="date"), "yaxis": axis(y_title)}
     if reference is not None:
-        layout["shapes"] = [
-            {
-                "type": "line",
-                "xref": "paper",
-                "x0": 0,
-                "x1": 1,
-                "y0": reference,
-                "y1": reference,
-                "line": {"color": "#323f4b", "dash": "dash", "width": 1.5},
-            }
-        ]
+        layout["shapes"] = [reference_line(reference)]
     return Chart(chart_id, title, summary, data, layout)
 
 
