@@ -21,6 +21,20 @@ from programs.imports.base import export_resource_for
 SPREADSHEET_FORMATS = [base_formats.CSV, base_formats.XLSX]
 
 
+class ReadOnlyAdminMixin:
+    """For records written by the system (scan results, scenario loads, flag events): people
+    view them; nobody adds, changes or deletes them by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class TrackedAdmin(ExportMixin, SimpleHistoryAdmin):
     """Admin of a tracked record: history page, provenance, export of the filtered list.
 

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 
+from programs.admin.base import ReadOnlyAdminMixin
 from programs.balance.flags import (
     ACKNOWLEDGE_PERMISSION,
     FlagStateError,
@@ -45,7 +46,7 @@ FLAG_FIELDS = (
 )
 
 
-class FlagEventInline(admin.TabularInline):
+class FlagEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = FlagEvent
     fields = ("at", "kind", "by", "note", "data")
     readonly_fields = fields
@@ -54,15 +55,6 @@ class FlagEventInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FlagEvent]:
         return super().get_queryset(request).select_related("by")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AcknowledgeForm(forms.Form):
@@ -174,7 +166,7 @@ class FlagAdmin(admin.ModelAdmin):
 
 
 @admin.register(BalanceSnapshot)
-class BalanceSnapshotAdmin(admin.ModelAdmin):
+class BalanceSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "taken_on",
         "programme",
@@ -195,12 +187,3 @@ class BalanceSnapshotAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -1,15 +1,13 @@
 """Admin of scenario loads: a read-only journal of the scenario files loaded."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from programs.admin.base import ReadOnlyAdminMixin
 from programs.models import ScenarioLoad
 
 
 @admin.register(ScenarioLoad)
-class ScenarioLoadAdmin(admin.ModelAdmin):
+class ScenarioLoadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "file_name",
         "as_of",
@@ -34,12 +32,3 @@ class ScenarioLoadAdmin(admin.ModelAdmin):
         "updated",
         "unchanged",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
