@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from programs.balance.flags import apply_conditions
 from programs.balance.metrics import ProgrammeBalance, global_returns, programme_balance
-from programs.balance.rules import global_rules, programme_rules
+from programs.balance.rules import Rule, global_rules, programme_rules
 from programs.balance.thresholds import thresholds_for
 from programs.models import BalanceSnapshot, Flag, Nation, Programme, ThresholdOverride
 
@@ -75,6 +75,22 @@ def _consecutive(thresholds: dict[str, dict[str, Decimal]]) -> dict[str, int]:
     return {rule: int(t.get("consecutive_scans", 1)) for rule, t in thresholds.items()}
 
 
+def _run_rules(
+    rules: list[Rule], subject: object, thresholds: dict, *, programme: Programme | None
+):
+    """Check ``rules`` against ``subject`` (a programme's balance, or the global returns) and
+    bring the flags of those rules up to date with what they found."""
+    conditions = [
+        condition for rule in rules for condition in rule.check(subject, thresholds[rule.name])
+    ]
+    return apply_conditions(
+        conditions,
+        programme=programme,
+        rules=[rule.name for rule in rules],
+        consecutive_scans=_consecutive(thresholds),
+    )
+
+
 def scan_programme(
     programme: Programme | str,
     as_of: datetime.date | None = None,
@@ -97,17 +113,7 @@ def scan_programme(
             as_of,
             overdue_days=int(thresholds["tech_transfer_overdue"]["overdue_days"]),
         )
-        conditions = [
-            condition
-            for rule in programme_rules()
-            for condition in rule.check(balance, thresholds[rule.name])
-        ]
-        outcome = apply_conditions(
-            conditions,
-            programme=locked,
-            rules=[rule.name for rule in programme_rules()],
-            consecutive_scans=_consecutive(thresholds),
-        )
+        outcome = _run_rules(programme_rules(), balance, thresholds, programme=locked)
         snapshots = write_snapshots(locked, balance, returns_cache)
     return ScanResult(
         programme=locked.code,
@@ -139,17 +145,7 @@ def scan_global(
             else global_returns(as_of)
         )
         thresholds = {r.name: thresholds_for(r.name) for r in global_rules()}
-        conditions = [
-            condition
-            for rule in global_rules()
-            for condition in rule.check(returns, thresholds[rule.name])
-        ]
-        outcome = apply_conditions(
-            conditions,
-            programme=None,
-            rules=[rule.name for rule in global_rules()],
-            consecutive_scans=_consecutive(thresholds),
-        )
+        outcome = _run_rules(global_rules(), returns, thresholds, programme=None)
     return ScanResult(
         programme=None,
         as_of=as_of,

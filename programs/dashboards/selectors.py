@@ -493,25 +493,11 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None) -> 
             names,
             [
                 (
-                    "Contribution share",
-                    [as_percent(n.contribution_share) for n in balance.nations],
-                    MEASURE_COLOURS["contribution_share"],
-                ),
-                (
-                    "Workshare share",
-                    [as_percent(n.workshare_share) for n in balance.nations],
-                    MEASURE_COLOURS["workshare_share"],
-                ),
-                (
-                    "Leadership share",
-                    [as_percent(n.leadership_share) for n in balance.nations],
-                    MEASURE_COLOURS["leadership_share"],
-                ),
-                (
-                    "Vote share",
-                    [as_percent(n.vote_share) for n in balance.nations],
-                    MEASURE_COLOURS["vote_share"],
-                ),
+                    measure.replace("_", " ").capitalize(),
+                    [as_percent(getattr(n, measure)) for n in balance.nations],
+                    colour,
+                )
+                for measure, colour in MEASURE_COLOURS.items()
             ],
             "share of the programme",
             y_suffix=" %",
