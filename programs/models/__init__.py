@@ -1,6 +1,7 @@
 """The domain model of SPEC §1, one module per concern."""
 
-from programs.models.base import Confidence, Tracked
+from programs.models.access import Clearance
+from programs.models.base import Confidence, Provenance, Tracked
 from programs.models.decisions import Decision, DecisionBody, Seat, Vote
 from programs.models.flags import BalanceSnapshot, Flag, FlagEvent, PendingCondition
 from programs.models.nations import Agreement, Nation, Organisation, OwnershipStake
@@ -22,6 +23,7 @@ __all__ = [
     "Agreement",
     "ApiToken",
     "BalanceSnapshot",
+    "Clearance",
     "Confidence",
     "Contribution",
     "Decision",
@@ -36,6 +38,7 @@ __all__ = [
     "Participation",
     "PendingCondition",
     "Programme",
+    "Provenance",
     "ScenarioLoad",
     "Seat",
     "TechTransferMilestone",

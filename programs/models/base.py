@@ -12,18 +12,42 @@ class Confidence(models.TextChoices):
     ILLUSTRATIVE = "illustrative", "Illustrative (scenario or demo data)"
 
 
-class Tracked(models.Model):
-    """Provenance and history shared by every record analysts track.
-
-    Every concrete subclass declares ``history = HistoricalRecords()`` (with its many-to-many
-    fields where it has some), which keeps who, when and what for every save and delete made
-    through the ORM: admin, API, importers, the scenario loader, the shell.
-    """
+class Provenance(models.Model):
+    """Where a fact comes from and how far to trust it (SPEC §1)."""
 
     source = models.TextField(blank=True, help_text="Where the fact comes from: text or URL.")
     confidence = models.CharField(
         max_length=16, choices=Confidence.choices, default=Confidence.ILLUSTRATIVE
     )
+
+    class Meta:
+        abstract = True
+
+
+class Tracked(Provenance):
+    """Provenance, releasability and history shared by every record analysts track.
+
+    Every concrete subclass declares ``history = HistoricalRecords()`` (with its many-to-many
+    fields where it has some), which keeps who, when and what for every save and delete made
+    through the ORM: admin, API, importers, the scenario loader, the shell. The releasability
+    marking is part of that history (``_history_m2m_fields``).
+
+    ``releasable_to`` left empty means the default of ``programs.access``: the participants of
+    the record's programme, or every nation for a record outside any programme. Nations are
+    reference data and carry no marking (``Nation`` is only ``Provenance``).
+    """
+
+    releasable_to = models.ManyToManyField(
+        "programs.Nation",
+        blank=True,
+        related_name="+",
+        help_text=(
+            "Nations this record may be shown to. Leave empty for the default: the participants "
+            "of its programme (every nation for records outside a programme)."
+        ),
+    )
+
+    _history_m2m_fields = ["releasable_to"]
 
     class Meta:
         abstract = True

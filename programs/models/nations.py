@@ -8,7 +8,13 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
 
-from programs.models.base import PERCENT_VALIDATORS, Tracked, date_order_error, dates_in_order
+from programs.models.base import (
+    PERCENT_VALIDATORS,
+    Provenance,
+    Tracked,
+    date_order_error,
+    dates_in_order,
+)
 
 nation_code_validator = RegexValidator(
     r"^[A-Z]{3}$", "Use the ISO 3166-1 alpha-3 code in capitals, e.g. GBR."
@@ -19,7 +25,7 @@ nation_code_validator = RegexValidator(
 STAKE_TOTAL_TOLERANCE = Decimal("0.1")
 
 
-class Nation(Tracked):
+class Nation(Provenance):
     code = models.CharField(max_length=3, unique=True, validators=[nation_code_validator])
     name = models.CharField(max_length=100, unique=True)
 
