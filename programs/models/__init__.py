@@ -15,6 +15,7 @@ from programs.models.programmes import (
     WorkPackage,
     WorkshareAllocation,
 )
+from programs.models.scans import MissedScan
 from programs.models.scenarios import ScenarioLoad
 from programs.models.techtransfer import TechTransferMilestone
 from programs.models.tokens import ApiToken
@@ -32,6 +33,7 @@ __all__ = [
     "Flag",
     "FlagEvent",
     "LeadershipRole",
+    "MissedScan",
     "Nation",
     "Organisation",
     "OwnershipStake",
