@@ -22,6 +22,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from programs.access import RELEASE_PATHS, released_table, released_to
 from programs.models import (
     Agreement,
     Contribution,
@@ -195,42 +196,89 @@ def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def work_by_nation(programme_ids: list[int]) -> dict[tuple[int, int], Decimal]:
+@dataclass
+class _Sources:
+    """FROM-sources of hand-written SQL for one viewer.
+
+    Unrestricted (no nation): the tables themselves, no CTE and no parameter, so the SQL is the
+    same as without releasability. Restricted: one CTE per releasable model holding only the
+    rows visible to the nation (``released_table``), to be put first in the query's ``WITH``
+    list; their parameters come before all others.
+    """
+
+    names: dict
+    ctes: list[str]
+    params: list
+
+    def __getitem__(self, model) -> str:
+        return self.names[model]
+
+    @property
+    def leading(self) -> str:
+        """The CTEs to put first in an existing ``WITH`` list: empty, or each after a space
+        and before a comma (``f"WITH{src.leading} first AS (…)"``)."""
+        return "".join(f" {cte}," for cte in self.ctes)
+
+    @property
+    def with_clause(self) -> str:
+        """A ``WITH`` clause of the CTEs, for a query that has none of its own."""
+        return f"WITH {', '.join(self.ctes)} " if self.ctes else ""
+
+
+def _sources(nation_id: int | None, *models) -> _Sources:
+    names, ctes, params = {}, [], []
+    for model in models:
+        if nation_id is None or model not in RELEASE_PATHS:
+            names[model] = _table(model)
+            continue
+        source, source_params = released_table(model, nation_id)
+        name = f"visible_{model._meta.model_name}"
+        ctes.append(f"{name} AS (SELECT * FROM {source} AS visible)")
+        params += source_params
+        names[model] = name
+    return _Sources(names, ctes, params)
+
+
+def work_by_nation(
+    programme_ids: list[int], *, nation_id: int | None = None
+) -> dict[tuple[int, int], Decimal]:
     """Work of the programmes per (programme id, nation id), looking through joint ventures.
 
     Work placed with an organisation that has a nation counts for that nation; work placed with
     a venture is split by its stakes, each divided by the venture's actual stake total (three
-    stakes of 33.3 % make 99.9 %, and each owner gets a third), recursively.
+    stakes of 33.3 % make 99.9 %, and each owner gets a third), recursively. With a viewer
+    ``nation_id``, only the allocations, packages, organisations and stakes visible to it count.
     """
     if not programme_ids:
         return {}
+    src = _sources(nation_id, OwnershipStake, WorkshareAllocation, WorkPackage, Organisation)
     sql = f"""
-        WITH RECURSIVE
+        WITH RECURSIVE{src.leading}
         stake_total(venture_id, total) AS (
-            SELECT venture_id, SUM(percent) FROM {_table(OwnershipStake)} GROUP BY venture_id
+            SELECT venture_id, SUM(percent) FROM {src[OwnershipStake]} GROUP BY venture_id
         ),
         placed(programme_id, org_id, amount, depth) AS (
             SELECT wp.programme_id, wa.organisation_id, SUM(wa.amount), 0
-            FROM {_table(WorkshareAllocation)} wa
-            JOIN {_table(WorkPackage)} wp ON wp.id = wa.work_package_id
+            FROM {src[WorkshareAllocation]} wa
+            JOIN {src[WorkPackage]} wp ON wp.id = wa.work_package_id
             WHERE wp.programme_id IN ({_placeholders(programme_ids)})
             GROUP BY wp.programme_id, wa.organisation_id
             UNION ALL
             SELECT placed.programme_id, s.owner_id,
                    1.0 * placed.amount * s.percent / t.total, placed.depth + 1
             FROM placed
-            JOIN {_table(Organisation)} v ON v.id = placed.org_id AND v.nation_id IS NULL
-            JOIN {_table(OwnershipStake)} s ON s.venture_id = placed.org_id
+            JOIN {src[Organisation]} v ON v.id = placed.org_id AND v.nation_id IS NULL
+            JOIN {src[OwnershipStake]} s ON s.venture_id = placed.org_id
             JOIN stake_total t ON t.venture_id = s.venture_id
             WHERE placed.depth < %s AND t.total > 0
         )
         SELECT placed.programme_id, o.nation_id, SUM(placed.amount)
-        FROM placed JOIN {_table(Organisation)} o ON o.id = placed.org_id
+        FROM placed JOIN {src[Organisation]} o ON o.id = placed.org_id
         WHERE o.nation_id IS NOT NULL
         GROUP BY placed.programme_id, o.nation_id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*programme_ids, MAX_LOOK_THROUGH_DEPTH])
+        cursor.execute(sql, [*src.params, *programme_ids, MAX_LOOK_THROUGH_DEPTH])
         return {(pid, nid): money(amount) for pid, nid, amount in cursor.fetchall()}
 
 
@@ -241,21 +289,27 @@ def _days_between(end: str, start: str) -> str:
 
 
 def shared_programme_spans(
-    programme_id: int, nation_ids: list[int], as_of: datetime.date
+    programme_id: int,
+    nation_ids: list[int],
+    as_of: datetime.date,
+    *,
+    nation_id: int | None = None,
 ) -> list[tuple[int, int, str, str, datetime.date, int]]:
     """Overlaps of two nations' participations in every other programme (SPEC §2 prior tie).
 
     One row per pair (a id < b id) and shared programme with a positive overlap up to the day:
     (a id, b id, programme code, programme name, overlap start, overlap days). A participation
     runs from joined_on, else the programme's start, to left_on, else the programme's end,
-    else the day; nothing after the day counts.
+    else the day; nothing after the day counts. With a viewer ``nation_id``, only the
+    participations and programmes visible to it count.
     """
     if len(nation_ids) < 2:
         return []
-    participation, programme = _table(Participation), _table(Programme)
+    src = _sources(nation_id, Participation, Programme)
+    participation, programme = src[Participation], src[Programme]
     days = _days_between("pair_span.e", "pair_span.s")
     sql = f"""
-        WITH span AS (
+        WITH{src.leading} span AS (
             SELECT p.nation_id AS nation_id, p.programme_id AS programme_id,
                    COALESCE(p.joined_on, q.started_on) AS s,
                    CASE WHEN COALESCE(p.left_on, q.ended_on, %s) > %s THEN %s
@@ -276,7 +330,7 @@ def shared_programme_spans(
         WHERE pair_span.e > pair_span.s
         ORDER BY pair_span.s, q.code
     """
-    params = [as_of, as_of, as_of, as_of, programme_id, *nation_ids]
+    params = [*src.params, as_of, as_of, as_of, as_of, programme_id, *nation_ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [
@@ -292,32 +346,37 @@ def _as_date(value) -> datetime.date:
 
 
 def agreements_in_force(
-    nation_ids: list[int], as_of: datetime.date
+    nation_ids: list[int], as_of: datetime.date, *, nation_id: int | None = None
 ) -> list[tuple[int, int, str, datetime.date]]:
-    """(a id, b id, agreement name, signed on) for agreements in force on the day binding both."""
+    """(a id, b id, agreement name, signed on) for agreements in force on the day binding both
+    (of those visible to the viewer ``nation_id``, if given)."""
     if len(nation_ids) < 2:
         return []
     through = _table(Agreement.nations.through)
+    src = _sources(nation_id, Agreement)
     sql = f"""
-        SELECT x.nation_id, y.nation_id, ag.name, ag.signed_on
+        {src.with_clause}SELECT x.nation_id, y.nation_id, ag.name, ag.signed_on
         FROM {through} x
         JOIN {through} y ON x.agreement_id = y.agreement_id AND x.nation_id < y.nation_id
-        JOIN {_table(Agreement)} ag ON ag.id = x.agreement_id
+        JOIN {src[Agreement]} ag ON ag.id = x.agreement_id
         WHERE x.nation_id IN ({_placeholders(nation_ids)})
           AND y.nation_id IN ({_placeholders(nation_ids)})
           AND ag.signed_on <= %s AND (ag.ended_on IS NULL OR ag.ended_on > %s)
         ORDER BY ag.signed_on, ag.name
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*nation_ids, *nation_ids, as_of, as_of])
+        cursor.execute(sql, [*src.params, *nation_ids, *nation_ids, as_of, as_of])
         return [(a, b, name, _as_date(signed)) for a, b, name, signed in cursor.fetchall()]
 
 
-def _pair_votes(programme_id: int) -> dict[tuple[int, int], tuple[int, int]]:
+def _pair_votes(
+    programme_id: int, nation_id: int | None = None
+) -> dict[tuple[int, int], tuple[int, int]]:
     """(a id, b id) -> (decisions where both cast counted votes, of which they voted alike)."""
-    vote, decision, body = _table(Vote), _table(Decision), _table(DecisionBody)
+    src = _sources(nation_id, Vote, Decision, DecisionBody)
+    vote, decision, body = src[Vote], src[Decision], src[DecisionBody]
     sql = f"""
-        SELECT x.nation_id, y.nation_id, COUNT(*),
+        {src.with_clause}SELECT x.nation_id, y.nation_id, COUNT(*),
                SUM(CASE WHEN x.position = y.position THEN 1 ELSE 0 END)
         FROM {vote} x
         JOIN {vote} y ON y.decision_id = x.decision_id AND x.nation_id < y.nation_id
@@ -328,16 +387,19 @@ def _pair_votes(programme_id: int) -> dict[tuple[int, int], tuple[int, int]]:
         GROUP BY x.nation_id, y.nation_id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [programme_id, *COUNTED_OUTCOMES, *COUNTED_POSITIONS * 2])
+        cursor.execute(sql, [*src.params, programme_id, *COUNTED_OUTCOMES, *COUNTED_POSITIONS * 2])
         return {(a, b): (int(shared), int(agreed)) for a, b, shared, agreed in cursor.fetchall()}
 
 
-def _carried_against(programme_id: int) -> dict[tuple[int, int], dict[int, int]]:
+def _carried_against(
+    programme_id: int, nation_id: int | None = None
+) -> dict[tuple[int, int], dict[int, int]]:
     """(a id, b id) -> {third nation id: decisions a and b won voting alike while it voted
     the other way}. Only counted votes on approved or rejected decisions."""
-    vote, decision, body = _table(Vote), _table(Decision), _table(DecisionBody)
+    src = _sources(nation_id, Vote, Decision, DecisionBody)
+    vote, decision, body = src[Vote], src[Decision], src[DecisionBody]
     sql = f"""
-        SELECT x.nation_id, y.nation_id, z.nation_id, COUNT(*)
+        {src.with_clause}SELECT x.nation_id, y.nation_id, z.nation_id, COUNT(*)
         FROM {vote} x
         JOIN {vote} y ON y.decision_id = x.decision_id AND x.nation_id < y.nation_id
                       AND y.position = x.position
@@ -351,6 +413,7 @@ def _carried_against(programme_id: int) -> dict[tuple[int, int], dict[int, int]]
         GROUP BY x.nation_id, y.nation_id, z.nation_id
     """
     params = [
+        *src.params,
         programme_id,
         Vote.Position.FOR,
         Decision.Outcome.APPROVED,
@@ -379,44 +442,53 @@ def programme_balance(
     as_of: datetime.date | None = None,
     *,
     overdue_days: int = OVERDUE_DAYS,
+    nation_id: int | None = None,
 ) -> ProgrammeBalance:
-    """Every SPEC §2 metric of the programme's nations and pairs of nations, as of a day."""
+    """Every SPEC §2 metric of the programme's nations and pairs of nations, as of a day.
+
+    With a viewer ``nation_id``, every figure is computed over the rows visible to that nation
+    only (``programs.access``): a hidden contribution, allocation, vote or organisation counts
+    nowhere, not even in a total. Without it (scans), over every row.
+    """
     as_of = as_of or timezone.localdate()
     pid = programme.pk
 
+    def visible(queryset):
+        return released_to(queryset, nation_id)
+
     participations = {
         row["nation_id"]: row
-        for row in Participation.objects.filter(programme_id=pid).values(
+        for row in visible(Participation.objects.filter(programme_id=pid)).values(
             "nation_id", "role", "agreed_share", "joined_on", "left_on"
         )
     }
     active_ids = set(
-        Participation.objects.filter(programme_id=pid)
+        visible(Participation.objects.filter(programme_id=pid))
         .filter(active_on(as_of, "joined_on", "left_on"))
         .values_list("nation_id", flat=True)
     )
     contributed = {
         row["nation_id"]: money(row["total"])
-        for row in Contribution.objects.filter(programme_id=pid)
+        for row in visible(Contribution.objects.filter(programme_id=pid))
         .values("nation_id")
         .annotate(total=Sum("amount"))
     }
     total_work = money(
-        WorkshareAllocation.objects.filter(work_package__programme_id=pid).aggregate(
+        visible(WorkshareAllocation.objects.filter(work_package__programme_id=pid)).aggregate(
             total=Sum("amount")
         )["total"]
     )
-    work = {nid: amount for (_, nid), amount in work_by_nation([pid]).items()}
+    work = {nid: amount for (_, nid), amount in work_by_nation([pid], nation_id=nation_id).items()}
     roles = {
         row["nation_id"]: (int(row["weight"]), int(row["held"]))
-        for row in LeadershipRole.objects.filter(programme_id=pid)
+        for row in visible(LeadershipRole.objects.filter(programme_id=pid))
         .filter(active_on(as_of, "started_on", "ended_on"))
         .values("nation_id")
         .annotate(weight=Sum("weight"), held=Count("id"))
     }
     seats = {
         row["nation_id"]: (int(row["votes"] or 0), row["vetoes"], row["chairs"])
-        for row in Seat.objects.filter(body__programme_id=pid)
+        for row in visible(Seat.objects.filter(body__programme_id=pid))
         .values("nation_id")
         .annotate(
             votes=Sum("votes"),
@@ -426,10 +498,12 @@ def programme_balance(
     }
     ballots = {
         row["nation_id"]: (row["counted"], row["outvoted"])
-        for row in Vote.objects.filter(
-            decision__body__programme_id=pid,
-            decision__outcome__in=COUNTED_OUTCOMES,
-            position__in=COUNTED_POSITIONS,
+        for row in visible(
+            Vote.objects.filter(
+                decision__body__programme_id=pid,
+                decision__outcome__in=COUNTED_OUTCOMES,
+                position__in=COUNTED_POSITIONS,
+            )
         )
         .values("nation_id")
         .annotate(
@@ -445,7 +519,7 @@ def programme_balance(
     achieved = Q(status=TechTransferMilestone.Status.ACHIEVED, achieved_on__lte=as_of)
     transfers = {
         (row["provider__nation_id"], row["recipient__nation_id"]): row
-        for row in TechTransferMilestone.objects.filter(programme_id=pid)
+        for row in visible(TechTransferMilestone.objects.filter(programme_id=pid))
         .exclude(provider__nation__isnull=True)
         .exclude(recipient__nation__isnull=True)
         .values("provider__nation_id", "recipient__nation_id")
@@ -532,7 +606,7 @@ def programme_balance(
             )
         )
 
-    pairs = _pairs(pid, nation_ids, nations, as_of, transfers)
+    pairs = _pairs(pid, nation_ids, nations, as_of, transfers, nation_id)
     attributed = money(sum(work.values(), ZERO))
     return ProgrammeBalance(
         programme=programme.code,
@@ -591,14 +665,17 @@ def _pairs(
     nations: dict[int, Nation],
     as_of: datetime.date,
     transfers: dict[tuple[int, int], dict],
+    viewer_nation_id: int | None = None,
 ) -> list[PairBalance]:
-    votes = _pair_votes(pid)
-    carried = _carried_against(pid)
+    votes = _pair_votes(pid, viewer_nation_id)
+    carried = _carried_against(pid, viewer_nation_id)
     spans: dict[tuple[int, int], list] = defaultdict(list)
-    for a, b, code, name, start, days in shared_programme_spans(pid, nation_ids, as_of):
+    for a, b, code, name, start, days in shared_programme_spans(
+        pid, nation_ids, as_of, nation_id=viewer_nation_id
+    ):
         spans[(a, b)].append((code, name, start, days))
     agreements: dict[tuple[int, int], list] = defaultdict(list)
-    for a, b, name, signed in agreements_in_force(nation_ids, as_of):
+    for a, b, name, signed in agreements_in_force(nation_ids, as_of, nation_id=viewer_nation_id):
         agreements[(a, b)].append((name, signed))
 
     pairs = []
@@ -647,20 +724,32 @@ def _pairs(
 
 
 def global_returns(
-    as_of: datetime.date | None = None, currency: str | None = None
+    as_of: datetime.date | None = None,
+    currency: str | None = None,
+    *,
+    nation_id: int | None = None,
 ) -> list[GlobalReturn]:
     """Each nation's return across the programmes of one currency (the OCCAR view, SPEC §2).
 
     Counts the programmes of the currency with both contributions and work recorded; a nation
     taking part (joined on or before the day) in two or more of them gets its share of all
-    their work over its share of all their contributions.
+    their work over its share of all their contributions. With a viewer ``nation_id``, over the
+    programmes and rows visible to that nation only.
     """
     as_of = as_of or timezone.localdate()
+
+    def visible(queryset):
+        return released_to(queryset, nation_id)
+
     # EXISTS, not joins: a join of contributions with allocations multiplies their rows.
-    programmes = Programme.objects.filter(
-        Exists(Contribution.objects.filter(programme=OuterRef("pk"), amount__gt=0)),
+    programmes = visible(Programme.objects.all()).filter(
+        Exists(visible(Contribution.objects.filter(programme=OuterRef("pk"), amount__gt=0))),
         Exists(
-            WorkshareAllocation.objects.filter(work_package__programme=OuterRef("pk"), amount__gt=0)
+            visible(
+                WorkshareAllocation.objects.filter(
+                    work_package__programme=OuterRef("pk"), amount__gt=0
+                )
+            )
         ),
     )
     if currency:
@@ -673,21 +762,21 @@ def global_returns(
     ids = sorted(programme_rows)
     work_totals = {
         row["work_package__programme_id"]: money(row["total"])
-        for row in WorkshareAllocation.objects.filter(work_package__programme_id__in=ids)
+        for row in visible(WorkshareAllocation.objects.filter(work_package__programme_id__in=ids))
         .values("work_package__programme_id")
         .annotate(total=Sum("amount"))
     }
     contributions = {
         (row["programme_id"], row["nation_id"]): money(row["total"])
-        for row in Contribution.objects.filter(programme_id__in=ids)
+        for row in visible(Contribution.objects.filter(programme_id__in=ids))
         .values("programme_id", "nation_id")
         .annotate(total=Sum("amount"))
     }
-    work = work_by_nation(ids)
+    work = work_by_nation(ids, nation_id=nation_id)
     taking_part: dict[tuple[int, str], list[int]] = defaultdict(list)
     names: dict[int, tuple[str, str]] = {}
     for row in (
-        Participation.objects.filter(programme_id__in=ids)
+        visible(Participation.objects.filter(programme_id__in=ids))
         .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=as_of))
         .values("programme_id", "nation_id", "nation__code", "nation__name")
         .order_by("nation__code", "programme__code")
