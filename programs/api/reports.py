@@ -1,5 +1,9 @@
 """The balance report of one programme: every SPEC §2 metric per nation and pair, with the
-live flags and the time of the scan they come from (a selector: reads only)."""
+live flags and the time of the scan they come from (a selector: reads only).
+
+For a restricted user (``programs.access``) the metrics are computed over the rows released to
+their nation only, and flags appear only for programmes they see in full.
+"""
 
 import dataclasses
 import datetime
@@ -8,14 +12,15 @@ from typing import Any
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from programs.access import released_flags, released_snapshots, viewer_nation
 from programs.balance.metrics import programme_balance
 from programs.models import BalanceSnapshot, Flag, Programme
 
 
-def live_flags(programme: Programme) -> QuerySet[Flag]:
-    """The programme's open and acknowledged flags, most severe and most recent first."""
+def live_flags(programme: Programme, user=None) -> QuerySet[Flag]:
+    """The programme's open and acknowledged flags the user may see, most recent first."""
     return (
-        Flag.objects.filter(programme=programme)
+        released_flags(Flag.objects.filter(programme=programme), user)
         .exclude(status=Flag.Status.RESOLVED)
         .select_related("programme", "nation", "acknowledged_by")
         .prefetch_related("counterparts")
@@ -23,17 +28,23 @@ def live_flags(programme: Programme) -> QuerySet[Flag]:
     )
 
 
-def last_scan_at(programme: Programme) -> datetime.datetime | None:
-    """When a scan last looked at the programme: its latest flag sighting or snapshot."""
-    seen = Flag.objects.filter(programme=programme).aggregate(at=Max("last_seen_at"))["at"]
-    taken = BalanceSnapshot.objects.filter(programme=programme).aggregate(at=Max("taken_at"))["at"]
+def last_scan_at(programme: Programme, user=None) -> datetime.datetime | None:
+    """When a scan last looked at the programme: its latest flag sighting or snapshot (of those
+    the user may see)."""
+    flags = released_flags(Flag.objects.filter(programme=programme), user)
+    snapshots = released_snapshots(BalanceSnapshot.objects.filter(programme=programme), user)
+    seen = flags.aggregate(at=Max("last_seen_at"))["at"]
+    taken = snapshots.aggregate(at=Max("taken_at"))["at"]
     times = [time for time in (seen, taken) if time is not None]
     return max(times) if times else None
 
 
-def balance_report(programme: Programme, as_of: datetime.date | None = None) -> dict[str, Any]:
-    """The metrics computed now (as of ``as_of``, default today) and the flags of the last scan."""
-    balance = programme_balance(programme, as_of)
+def balance_report(
+    programme: Programme, as_of: datetime.date | None = None, *, user=None
+) -> dict[str, Any]:
+    """The metrics computed now (as of ``as_of``, default today) and the flags of the last scan,
+    as the user may see them (everything for ``None`` or an unrestricted user)."""
+    balance = programme_balance(programme, as_of, nation_id=viewer_nation(user))
     report = {
         field.name: getattr(balance, field.name)
         for field in dataclasses.fields(balance)
@@ -42,6 +53,6 @@ def balance_report(programme: Programme, as_of: datetime.date | None = None) -> 
     report["nations"] = [dataclasses.asdict(nation) for nation in balance.nations]
     report["pairs"] = [dataclasses.asdict(pair) for pair in balance.pairs]
     report["computed_at"] = timezone.now()
-    report["last_scan_at"] = last_scan_at(programme)
-    report["open_flags"] = list(live_flags(programme))
+    report["last_scan_at"] = last_scan_at(programme, user)
+    report["open_flags"] = list(live_flags(programme, user))
     return report
