@@ -197,7 +197,7 @@ def _placeholders(values) -> str:
 
 
 @dataclass
-class _Sources:
+class SqlSources:
     """FROM-sources of hand-written SQL for one viewer.
 
     Unrestricted (no nation): the tables themselves, no CTE and no parameter, so the SQL is the
@@ -225,7 +225,8 @@ class _Sources:
         return f"WITH {', '.join(self.ctes)} " if self.ctes else ""
 
 
-def _sources(nation_id: int | None, *models) -> _Sources:
+def sql_sources(nation_id: int | None, *models) -> SqlSources:
+    """The FROM-sources of ``models`` for hand-written SQL seen by the viewer ``nation_id``."""
     names, ctes, params = {}, [], []
     for model in models:
         if nation_id is None or model not in RELEASE_PATHS:
@@ -236,7 +237,7 @@ def _sources(nation_id: int | None, *models) -> _Sources:
         ctes.append(f"{name} AS (SELECT * FROM {source} AS visible)")
         params += source_params
         names[model] = name
-    return _Sources(names, ctes, params)
+    return SqlSources(names, ctes, params)
 
 
 def work_by_nation(
@@ -251,7 +252,7 @@ def work_by_nation(
     """
     if not programme_ids:
         return {}
-    src = _sources(nation_id, OwnershipStake, WorkshareAllocation, WorkPackage, Organisation)
+    src = sql_sources(nation_id, OwnershipStake, WorkshareAllocation, WorkPackage, Organisation)
     sql = f"""
         WITH RECURSIVE{src.leading}
         stake_total(venture_id, total) AS (
@@ -305,7 +306,7 @@ def shared_programme_spans(
     """
     if len(nation_ids) < 2:
         return []
-    src = _sources(nation_id, Participation, Programme)
+    src = sql_sources(nation_id, Participation, Programme)
     participation, programme = src[Participation], src[Programme]
     days = _days_between("pair_span.e", "pair_span.s")
     sql = f"""
@@ -353,7 +354,7 @@ def agreements_in_force(
     if len(nation_ids) < 2:
         return []
     through = _table(Agreement.nations.through)
-    src = _sources(nation_id, Agreement)
+    src = sql_sources(nation_id, Agreement)
     sql = f"""
         {src.with_clause}SELECT x.nation_id, y.nation_id, ag.name, ag.signed_on
         FROM {through} x
@@ -373,7 +374,7 @@ def _pair_votes(
     programme_id: int, nation_id: int | None = None
 ) -> dict[tuple[int, int], tuple[int, int]]:
     """(a id, b id) -> (decisions where both cast counted votes, of which they voted alike)."""
-    src = _sources(nation_id, Vote, Decision, DecisionBody)
+    src = sql_sources(nation_id, Vote, Decision, DecisionBody)
     vote, decision, body = src[Vote], src[Decision], src[DecisionBody]
     sql = f"""
         {src.with_clause}SELECT x.nation_id, y.nation_id, COUNT(*),
@@ -396,7 +397,7 @@ def _carried_against(
 ) -> dict[tuple[int, int], dict[int, int]]:
     """(a id, b id) -> {third nation id: decisions a and b won voting alike while it voted
     the other way}. Only counted votes on approved or rejected decisions."""
-    src = _sources(nation_id, Vote, Decision, DecisionBody)
+    src = sql_sources(nation_id, Vote, Decision, DecisionBody)
     vote, decision, body = src[Vote], src[Decision], src[DecisionBody]
     sql = f"""
         {src.with_clause}SELECT x.nation_id, y.nation_id, z.nation_id, COUNT(*)
