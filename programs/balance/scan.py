@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from programs.access import released_to
 from programs.balance.flags import apply_conditions
 from programs.balance.metrics import ProgrammeBalance, global_returns, programme_balance
 from programs.balance.rules import Rule, global_rules, programme_rules
@@ -61,12 +62,14 @@ class ScanResult:
         )
 
 
-def programme_thresholds(programme: Programme) -> dict[str, dict[str, Decimal]]:
-    """Every rule's thresholds for the programme: defaults with its overrides applied."""
+def programme_thresholds(
+    programme: Programme, *, nation_id: int | None = None
+) -> dict[str, dict[str, Decimal]]:
+    """Every rule's thresholds for the programme: defaults with its overrides applied (those
+    visible to the viewer ``nation_id``, if given)."""
     overrides: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for rule, parameter, value in ThresholdOverride.objects.filter(programme=programme).values_list(
-        "rule", "parameter", "value"
-    ):
+    queryset = released_to(ThresholdOverride.objects.filter(programme=programme), nation_id)
+    for rule, parameter, value in queryset.values_list("rule", "parameter", "value"):
         overrides[rule][parameter] = value
     return {r.name: thresholds_for(r.name, overrides.get(r.name)) for r in programme_rules()}
 
