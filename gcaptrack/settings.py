@@ -166,6 +166,20 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 # hard time limit and any countdown, so a task still running is never handed out twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "socket_connect_timeout": 2,
+}
+# With Redis down, a request that queues a task fails within about a second instead of waiting
+# through Celery's default 20 reconnection attempts to the result store (and a save records its
+# scan as missed, see programs.balance.triggers).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
 }
 CELERY_RESULT_EXPIRES = env_int("CELERY_RESULT_EXPIRES", 86400)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -181,6 +195,9 @@ SCAN_ALL_CRON = env_str("SCAN_ALL_CRON", "0 * * * *")
 # SCAN_COALESCE_SECONDS of the first share that scan.
 CELERY_ON_CHANGE_SCANS = env_bool("CELERY_ON_CHANGE_SCANS", True)
 SCAN_COALESCE_SECONDS = env_int("SCAN_COALESCE_SECONDS", 5)
+# How often on-change scans missed while the broker was down are queued again (used when
+# `migrate` first creates that periodic task).
+MISSED_SCAN_RETRY_SECONDS = env_int("MISSED_SCAN_RETRY_SECONDS", 60)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

@@ -12,17 +12,20 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 
 
 @dataclass(frozen=True)
 class DeclaredTask:
+    """A periodic task: on a ``cron`` schedule, or every ``every_seconds``."""
+
     name: str
     task: str
-    cron: str
     description: str
+    cron: str = ""
+    every_seconds: int = 0
 
 
 def declared_tasks() -> list[DeclaredTask]:
@@ -34,6 +37,16 @@ def declared_tasks() -> list[DeclaredTask]:
             description=(
                 "Runs every imbalance rule on every programme and the cross-programme rules. "
                 "Installed with the SCAN_ALL_CRON schedule; edits made here are kept."
+            ),
+        ),
+        DeclaredTask(
+            name="Queue missed on-change scans",
+            task="programs.requeue_missed_scans",
+            every_seconds=settings.MISSED_SCAN_RETRY_SECONDS,
+            description=(
+                "Queues the on-change scans that could not be queued while Redis was "
+                "unreachable (the missed scans recorded in the database). Installed with the "
+                "MISSED_SCAN_RETRY_SECONDS interval; edits made here are kept."
             ),
         ),
     ]
@@ -55,15 +68,22 @@ def install_default_schedules(using: str = DEFAULT_DB_ALIAS) -> list[PeriodicTas
     for declared in declared_tasks():
         if PeriodicTask.objects.using(using).filter(name=declared.name).exists():
             continue
-        crontab, _ = CrontabSchedule.objects.using(using).get_or_create(
-            **parse_cron(declared.cron), timezone=settings.CELERY_TIMEZONE
-        )
+        if declared.every_seconds:
+            interval, _ = IntervalSchedule.objects.using(using).get_or_create(
+                every=declared.every_seconds, period=IntervalSchedule.SECONDS
+            )
+            schedule = {"interval": interval}
+        else:
+            crontab, _ = CrontabSchedule.objects.using(using).get_or_create(
+                **parse_cron(declared.cron), timezone=settings.CELERY_TIMEZONE
+            )
+            schedule = {"crontab": crontab}
         created.append(
             PeriodicTask.objects.using(using).create(
                 name=declared.name,
                 task=declared.task,
-                crontab=crontab,
                 description=declared.description,
+                **schedule,
             )
         )
     return created
@@ -71,6 +91,7 @@ def install_default_schedules(using: str = DEFAULT_DB_ALIAS) -> list[PeriodicTas
 
 def install_after_migrate(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     """post_migrate receiver; does nothing while django-celery-beat's tables are missing."""
-    tables = connections[using].introspection.table_names()
-    if PeriodicTask._meta.db_table in tables and CrontabSchedule._meta.db_table in tables:
+    tables = set(connections[using].introspection.table_names())
+    needed = {model._meta.db_table for model in (PeriodicTask, CrontabSchedule, IntervalSchedule)}
+    if needed <= tables:
         install_default_schedules(using)

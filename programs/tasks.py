@@ -11,6 +11,7 @@ import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -46,9 +47,17 @@ def scan_programme_task(programme_code: str, as_of: str | None = None) -> dict:
 @shared_task(name="programs.scan_all", **RETRY)
 def scan_all_task(as_of: str | None = None) -> list[dict]:
     """Scan every programme, then the cross-programme rules (the periodic task)."""
+    began = timezone.now()
     results = scan_all(_date(as_of))
+    triggers.forget_missed_scans(covered_since=began)
     _notify_after_commit(results)
     return [_summary(result) for result in results]
+
+
+@shared_task(name="programs.requeue_missed_scans", **RETRY)
+def requeue_missed_scans_task() -> list[str]:
+    """Queue the on-change scans that could not be queued while the broker was down."""
+    return triggers.requeue_missed_scans()
 
 
 @shared_task(name="programs.notify_critical_flags", **RETRY)
