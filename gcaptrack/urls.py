@@ -13,3 +13,4 @@ urlpatterns = [
 
 handler400 = "gcaptrack.errors.bad_request"
 handler404 = "programs.api.views.not_found"
+handler500 = "gcaptrack.errors.server_error"
