@@ -3,6 +3,10 @@
 Every figure comes from a ``GROUP BY`` in the database (the balance engine's aggregates, or one
 of the few here), never from a query per row: a page costs the same number of queries with three
 programmes or three hundred. Templates only lay out what these functions return.
+
+Every page is built for its viewer (``programs.access``): a restricted user's pages show only
+the records released to their nation, figures are computed over those rows only, and flags and
+snapshots appear only for the programmes they see in full.
 """
 
 from __future__ import annotations
@@ -16,6 +20,13 @@ from django.db import connection
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
 
+from programs.access import (
+    released,
+    released_flags,
+    released_snapshots,
+    released_to,
+    viewer_nation,
+)
 from programs.balance.metrics import (
     NationBalance,
     PairBalance,
@@ -25,6 +36,7 @@ from programs.balance.metrics import (
     global_returns,
     programme_balance,
     shared_programme_spans,
+    sql_sources,
     work_by_nation,
 )
 from programs.balance.rules import and_join, the
@@ -85,11 +97,11 @@ def flags_with_relations(queryset: QuerySet[Flag]) -> QuerySet[Flag]:
     )
 
 
-def last_scan_at() -> datetime.datetime | None:
+def last_scan_at(user=None) -> datetime.datetime | None:
     """When a scan last ran: the latest snapshot written or flag seen (two queries)."""
     times = [
-        BalanceSnapshot.objects.aggregate(at=Max("taken_at"))["at"],
-        Flag.objects.aggregate(at=Max("last_seen_at"))["at"],
+        released_snapshots(BalanceSnapshot.objects.all(), user).aggregate(at=Max("taken_at"))["at"],
+        released_flags(Flag.objects.all(), user).aggregate(at=Max("last_seen_at"))["at"],
     ]
     times = [t for t in times if t]
     return max(times) if times else None
@@ -150,14 +162,16 @@ class Portfolio:
     chart: charts.Chart | None
 
 
-def portfolio() -> Portfolio:
+def portfolio(user=None) -> Portfolio:
     """Programmes × nations with the return coefficient of each programme's latest scan."""
     programmes = list(
-        Programme.objects.order_by("code").values("id", "code", "name", "status", "currency")
+        released(Programme.objects.all(), user)
+        .order_by("code")
+        .values("id", "code", "name", "status", "currency")
     )
     status_labels = dict(Programme.Status.choices)
     participations = list(
-        Participation.objects.values(
+        released(Participation.objects.all(), user).values(
             "programme_id", "nation__code", "nation__name", "joined_on", "left_on"
         )
     )
@@ -168,13 +182,13 @@ def portfolio() -> Portfolio:
     )
     snapshots = {
         (row["programme_id"], row["nation__code"]): row
-        for row in BalanceSnapshot.objects.filter(taken_on=Subquery(latest_day)).values(
-            "programme_id", "nation__code", "nation__name", "taken_on", "return_coefficient"
-        )
+        for row in released_snapshots(
+            BalanceSnapshot.objects.filter(taken_on=Subquery(latest_day)), user
+        ).values("programme_id", "nation__code", "nation__name", "taken_on", "return_coefficient")
     }
     flag_counts: dict[tuple[int | None, str], Counter] = defaultdict(Counter)
     for row in (
-        Flag.objects.filter(status__in=LIVE)
+        released_flags(Flag.objects.filter(status__in=LIVE), user)
         .values("programme_id", "nation__code", "severity", "status")
         .annotate(n=Count("id"))
         .order_by()
@@ -182,8 +196,8 @@ def portfolio() -> Portfolio:
         key = "acknowledged" if row["status"] == Flag.Status.ACKNOWLEDGED else row["severity"]
         flag_counts[(row["programme_id"], row["nation__code"])][key] += row["n"]
     overrides: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for pid, parameter, value in ThresholdOverride.objects.filter(
-        rule="workshare_return"
+    for pid, parameter, value in released(
+        ThresholdOverride.objects.filter(rule="workshare_return"), user
     ).values_list("programme_id", "parameter", "value"):
         overrides[pid][parameter] = value
 
@@ -267,7 +281,7 @@ def portfolio() -> Portfolio:
         severity_counts=[(s, totals[s]) for s in SEVERITIES],
         acknowledged=totals["acknowledged"],
         cross_programme_flags=cross,
-        last_scan_at=last_scan_at(),
+        last_scan_at=last_scan_at(user),
         global_returns=[
             {
                 "name": item.name,
@@ -280,7 +294,7 @@ def portfolio() -> Portfolio:
                     item.global_return, RULE_DEFAULTS["global_balance"] | {"critical": Decimal(0)}
                 ),
             }
-            for item in global_returns()
+            for item in global_returns(nation_id=viewer_nation(user))
         ],
         scenario_loads=list(ScenarioLoad.objects.order_by("-loaded_at")[:5]),
         pairs=pairs,
@@ -358,8 +372,9 @@ class ProvenanceRow:
         return [self.counts.get(c, 0) for c in CONFIDENCES]
 
 
-def provenance_counts(programme: Programme) -> list[ProvenanceRow]:
-    """How many of the programme's records are reported, estimated, illustrative (one query)."""
+def provenance_counts(programme: Programme, user=None) -> list[ProvenanceRow]:
+    """How many of the programme's records (of those the user may see) are reported,
+    estimated, illustrative (one query)."""
     pid = programme.pk
     sources = [
         ("Programme", Programme.objects.filter(pk=pid)),
@@ -378,7 +393,8 @@ def provenance_counts(programme: Programme) -> list[ProvenanceRow]:
         ("Technology transfers", TechTransferMilestone.objects.filter(programme_id=pid)),
     ]
     grouped = [
-        queryset.order_by()
+        released(queryset, user)
+        .order_by()
         .values("confidence")
         .annotate(n=Count("pk"), kind=Value(index, output_field=IntegerField()))
         .values_list("kind", "confidence", "n")
@@ -391,14 +407,14 @@ def provenance_counts(programme: Programme) -> list[ProvenanceRow]:
 
 
 def transfer_matrix(
-    programme: Programme, as_of: datetime.date, overdue_days: int
+    programme: Programme, as_of: datetime.date, overdue_days: int, user=None
 ) -> list[TransferRow]:
     """Milestones by provider and recipient nation: delivered weight, overdue, blocked."""
     cancelled = Q(status=TechTransferMilestone.Status.CANCELLED)
     achieved = Q(status=TechTransferMilestone.Status.ACHIEVED, achieved_on__lte=as_of)
     overdue_before = as_of - datetime.timedelta(days=overdue_days)
     rows = (
-        TechTransferMilestone.objects.filter(programme=programme)
+        released(TechTransferMilestone.objects.filter(programme=programme), user)
         .exclude(provider__nation__isnull=True)
         .exclude(recipient__nation__isnull=True)
         .values("provider__nation__code", "recipient__nation__code")
@@ -426,20 +442,21 @@ def transfer_matrix(
 
 
 def prior_ties(
-    programme: Programme, balance: ProgrammeBalance, ids: dict[str, int]
+    programme: Programme, balance: ProgrammeBalance, ids: dict[str, int], user=None
 ) -> list[TieRow]:
     """Each pair's shared history outside the programme, item by item (two queries)."""
+    nation_id = viewer_nation(user)
     codes = {pk: code for code, pk in ids.items()}
     nation_ids = sorted(ids.values())
     spans: dict[tuple[str, str], list] = defaultdict(list)
     for a, b, code, name, start, days in shared_programme_spans(
-        programme.pk, nation_ids, balance.as_of
+        programme.pk, nation_ids, balance.as_of, nation_id=nation_id
     ):
         key = tuple(sorted((codes[a], codes[b])))
         years = (Decimal(days) / DAYS_PER_YEAR).quantize(Decimal("0.1"))
         spans[key].append((code, name, start, years))
     agreements: dict[tuple[str, str], list] = defaultdict(list)
-    for a, b, name, signed in agreements_in_force(nation_ids, balance.as_of):
+    for a, b, name, signed in agreements_in_force(nation_ids, balance.as_of, nation_id=nation_id):
         agreements[tuple(sorted((codes[a], codes[b])))].append((name, signed))
     names = {n.code: n.name for n in balance.nations}
     rows = [
@@ -456,12 +473,13 @@ def prior_ties(
     return rows
 
 
-def programme_page(programme: Programme, as_of: datetime.date | None = None) -> dict:
-    """Everything the programme page shows, as of a day (default today)."""
+def programme_page(programme: Programme, as_of: datetime.date | None = None, user=None) -> dict:
+    """Everything the programme page shows to the user, as of a day (default today)."""
     as_of = as_of or timezone.localdate()
-    thresholds = programme_thresholds(programme)
+    nation_id = viewer_nation(user)
+    thresholds = programme_thresholds(programme, nation_id=nation_id)
     overdue_days = int(thresholds["tech_transfer_overdue"]["overdue_days"])
-    balance = programme_balance(programme, as_of, overdue_days=overdue_days)
+    balance = programme_balance(programme, as_of, overdue_days=overdue_days, nation_id=nation_id)
     colours = palette()
     rows = [
         NationRow(
@@ -580,7 +598,7 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None) -> 
             colourbar_title="% alike",
         )
 
-    transfers = transfer_matrix(programme, as_of, overdue_days)
+    transfers = transfer_matrix(programme, as_of, overdue_days, user)
     page["transfers"] = transfers
     page["overdue_days"] = overdue_days
     by_pair = {(t.provider, t.recipient): t for t in transfers}
@@ -618,18 +636,18 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None) -> 
             y_title="provider",
         )
 
-    page["ties"] = prior_ties(programme, balance, ids)
+    page["ties"] = prior_ties(programme, balance, ids, user)
 
     flags = list(
-        flags_with_relations(Flag.objects.filter(programme=programme, status__in=LIVE)).order_by(
-            "status", "-severity", "nation__code", "rule"
-        )
+        flags_with_relations(
+            released_flags(Flag.objects.filter(programme=programme, status__in=LIVE), user)
+        ).order_by("status", "-severity", "nation__code", "rule")
     )
     flags.sort(key=lambda f: (f.status != Flag.Status.OPEN, SEVERITIES.index(f.severity)))
     page["flags"] = flags
 
     trend_rows = list(
-        BalanceSnapshot.objects.filter(programme=programme)
+        released_snapshots(BalanceSnapshot.objects.filter(programme=programme), user)
         .order_by("taken_on", "nation__code")
         .values(
             "taken_on", "nation__code", "nation__name", "return_coefficient", "leadership_share"
@@ -672,7 +690,7 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None) -> 
                 (days[0] + pad).isoformat(),
             ]
 
-    provenance = provenance_counts(programme)
+    provenance = provenance_counts(programme, user)
     confidences = CONFIDENCES
     page["confidences"] = confidences
     page["provenance"] = [row for row in provenance if row.total]
@@ -765,16 +783,19 @@ def _overlap(rows: list[dict], today: datetime.date) -> tuple[datetime.date | No
     return start, (Decimal((end - start).days) / DAYS_PER_YEAR).quantize(Decimal("0.1"))
 
 
-def _pair_votes(a_id: int, b_id: int) -> dict[int, tuple[int, int, int, int]]:
+def _pair_votes(
+    a_id: int, b_id: int, nation_id: int | None = None
+) -> dict[int, tuple[int, int, int, int]]:
     """programme id -> (decisions both voted on, voted alike, a prevailed, b prevailed).
 
     Counted votes only (for/against on approved/rejected decisions); a nation prevails on a
-    split when its side carried the decision.
+    split when its side carried the decision. With a viewer ``nation_id``, visible votes only.
     """
-    vote, decision, body = Vote._meta.db_table, Decision._meta.db_table, DecisionBody._meta.db_table
+    src = sql_sources(nation_id, Vote, Decision, DecisionBody)
+    vote, decision, body = src[Vote], src[Decision], src[DecisionBody]
     won = "((x.position = %s AND d.outcome = %s) OR (x.position = %s AND d.outcome = %s))"
     sql = f"""
-        SELECT b.programme_id, COUNT(*),
+        {src.with_clause}SELECT b.programme_id, COUNT(*),
                SUM(CASE WHEN x.position = y.position THEN 1 ELSE 0 END),
                SUM(CASE WHEN x.position <> y.position AND {won} THEN 1 ELSE 0 END),
                SUM(CASE WHEN x.position <> y.position AND NOT {won} THEN 1 ELSE 0 END)
@@ -794,6 +815,7 @@ def _pair_votes(a_id: int, b_id: int) -> dict[int, tuple[int, int, int, int]]:
     ]
     counted = [Vote.Position.FOR, Vote.Position.AGAINST]
     params = [
+        *src.params,
         *won_params,
         *won_params,
         a_id,
@@ -811,11 +833,13 @@ def _pair_votes(a_id: int, b_id: int) -> dict[int, tuple[int, int, int, int]]:
         }
 
 
-def pair_page(a: Nation, b: Nation, today: datetime.date | None = None) -> dict:
-    """What nation a gives nation b and gets from it across every programme both take part in."""
+def pair_page(a: Nation, b: Nation, today: datetime.date | None = None, user=None) -> dict:
+    """What nation a gives nation b and gets from it across every programme both take part in
+    (of what the user may see)."""
     today = today or timezone.localdate()
+    nation_id = viewer_nation(user)
     own = list(
-        Participation.objects.filter(nation__in=[a, b])
+        released(Participation.objects.filter(nation__in=[a, b]), user)
         .values(
             "programme_id",
             "programme__code",
@@ -851,9 +875,9 @@ def pair_page(a: Nation, b: Nation, today: datetime.date | None = None) -> dict:
         )
 
     if shared_ids:
-        _fill_money(programmes, shared_ids, a, b, today)
+        _fill_money(programmes, shared_ids, a, b, today, nation_id)
         for row in (
-            LeadershipRole.objects.filter(programme_id__in=shared_ids)
+            released(LeadershipRole.objects.filter(programme_id__in=shared_ids), user)
             .filter(active_on(today, "started_on", "ended_on"))
             .values("programme_id", "nation_id")
             .annotate(weight=Sum("weight"))
@@ -865,38 +889,49 @@ def pair_page(a: Nation, b: Nation, today: datetime.date | None = None) -> dict:
                 shared.a_lead_weight = int(row["weight"])
             elif row["nation_id"] == b.pk:
                 shared.b_lead_weight = int(row["weight"])
-        for pid, (count, alike, a_won, b_won) in _pair_votes(a.pk, b.pk).items():
+        for pid, (count, alike, a_won, b_won) in _pair_votes(a.pk, b.pk, nation_id).items():
             if pid in programmes:
                 shared = programmes[pid]
                 shared.shared_decisions, shared.together = count, alike
                 shared.a_prevailed, shared.b_prevailed = a_won, b_won
 
-    transfers = _pair_transfers(a, b, today)
+    transfers = _pair_transfers(a, b, today, user)
     for (pid, provider), figures in transfers.items():
         if pid in programmes:
             target = programmes[pid].a_to_b if provider == a.pk else programmes[pid].b_to_a
             target.update(figures)
 
     roles_held = list(
-        LeadershipRole.objects.filter(programme_id__in=shared_ids, nation__in=[a, b])
+        released(
+            LeadershipRole.objects.filter(programme_id__in=shared_ids, nation__in=[a, b]), user
+        )
         .filter(active_on(today, "started_on", "ended_on"))
         .select_related("programme", "nation", "organisation")
         .order_by("programme__code", "nation__code", "-weight", "title")
     )
     milestones = list(
-        TechTransferMilestone.objects.filter(
-            Q(provider__nation=a, recipient__nation=b) | Q(provider__nation=b, recipient__nation=a)
+        released(
+            TechTransferMilestone.objects.filter(
+                Q(provider__nation=a, recipient__nation=b)
+                | Q(provider__nation=b, recipient__nation=a)
+            ),
+            user,
         )
         .select_related("programme", "provider", "recipient")
         .order_by("-planned_on", "title")[:25]
     )
     agreements = list(
-        Agreement.objects.filter(nations=a).filter(nations=b).order_by("signed_on", "name")
+        released(Agreement.objects.filter(nations=a).filter(nations=b), user).order_by(
+            "signed_on", "name"
+        )
     )
     flags = list(
         flags_with_relations(
-            Flag.objects.filter(status__in=LIVE).filter(
-                Q(nation=a, counterparts=b) | Q(nation=b, counterparts=a)
+            released_flags(
+                Flag.objects.filter(status__in=LIVE).filter(
+                    Q(nation=a, counterparts=b) | Q(nation=b, counterparts=a)
+                ),
+                user,
             )
         )
         .distinct()
@@ -929,12 +964,14 @@ def _fill_money(
     a: Nation,
     b: Nation,
     today: datetime.date,
+    nation_id: int | None = None,
 ) -> None:
-    """Contribution shares (recorded, else agreed, else equal: SPEC §2) and work of a and b."""
+    """Contribution shares (recorded, else agreed, else equal: SPEC §2) and work of a and b,
+    over the rows visible to the viewer ``nation_id`` (all for None)."""
     contributed: dict[tuple[int, int], Decimal] = {}
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for row in (
-        Contribution.objects.filter(programme_id__in=shared_ids)
+        released_to(Contribution.objects.filter(programme_id__in=shared_ids), nation_id)
         .values("programme_id", "nation_id")
         .annotate(total=Sum("amount"))
         .order_by()
@@ -944,7 +981,7 @@ def _fill_money(
     agreed: dict[tuple[int, int], Decimal | None] = {}
     active: Counter = Counter()
     for row in (
-        Participation.objects.filter(programme_id__in=shared_ids)
+        released_to(Participation.objects.filter(programme_id__in=shared_ids), nation_id)
         .filter(active_on(today, "joined_on", "left_on"))
         .values("programme_id", "nation_id", "agreed_share")
     ):
@@ -952,12 +989,15 @@ def _fill_money(
         agreed[(row["programme_id"], row["nation_id"])] = row["agreed_share"]
     work_totals = {
         row["work_package__programme_id"]: row["total"]
-        for row in WorkshareAllocation.objects.filter(work_package__programme_id__in=shared_ids)
+        for row in released_to(
+            WorkshareAllocation.objects.filter(work_package__programme_id__in=shared_ids),
+            nation_id,
+        )
         .values("work_package__programme_id")
         .annotate(total=Sum("amount"))
         .order_by()
     }
-    work = work_by_nation(shared_ids)
+    work = work_by_nation(shared_ids, nation_id=nation_id)
 
     for pid, shared in programmes.items():
         if totals[pid] > 0:
@@ -988,15 +1028,21 @@ def _fill_money(
         shared.b_funds_a = (shared.a_work * (share_b or 0)).quantize(Decimal("0.01"))
 
 
-def _pair_transfers(a: Nation, b: Nation, today: datetime.date) -> dict[tuple[int, int], dict]:
+def _pair_transfers(
+    a: Nation, b: Nation, today: datetime.date, user=None
+) -> dict[tuple[int, int], dict]:
     """(programme id, provider nation id) -> milestone counts and delivered weight."""
     cancelled = Q(status=TechTransferMilestone.Status.CANCELLED)
     achieved = Q(status=TechTransferMilestone.Status.ACHIEVED, achieved_on__lte=today)
     overdue_days = int(RULE_DEFAULTS["tech_transfer_overdue"]["overdue_days"])
     overdue_before = today - datetime.timedelta(days=overdue_days)
     rows = (
-        TechTransferMilestone.objects.filter(
-            Q(provider__nation=a, recipient__nation=b) | Q(provider__nation=b, recipient__nation=a)
+        released(
+            TechTransferMilestone.objects.filter(
+                Q(provider__nation=a, recipient__nation=b)
+                | Q(provider__nation=b, recipient__nation=a)
+            ),
+            user,
         )
         .values("programme_id", "provider__nation_id")
         .annotate(
@@ -1172,10 +1218,12 @@ def _ledger_chart(
 # Flags --------------------------------------------------------------------------------------
 
 
-def flag_filter_choices() -> dict[str, list[tuple[str, str]]]:
+def flag_filter_choices(user=None) -> dict[str, list[tuple[str, str]]]:
     """Choices of the flag filters (two queries)."""
     return {
-        "programme": list(Programme.objects.order_by("code").values_list("code", "code")),
+        "programme": list(
+            released(Programme.objects.all(), user).order_by("code").values_list("code", "code")
+        ),
         "nation": [
             (code, f"{name} ({code})")
             for code, name in Nation.objects.order_by("name").values_list("code", "name")
@@ -1190,10 +1238,11 @@ def filtered_flags(
     rule: str = "",
     severity: str = "",
     status: str = "",
+    user=None,
 ) -> QuerySet[Flag]:
-    """Flags matching the filters; ``status`` 'live' is open or acknowledged. ``nation`` matches
-    the flagged nation or a counterpart."""
-    queryset = Flag.objects.all()
+    """Flags the user may see matching the filters; ``status`` 'live' is open or acknowledged.
+    ``nation`` matches the flagged nation or a counterpart."""
+    queryset = released_flags(Flag.objects.all(), user)
     if programme == "-":
         queryset = queryset.filter(programme__isnull=True)
     elif programme:

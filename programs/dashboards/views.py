@@ -2,6 +2,9 @@
 
 Every page requires a signed-in user; acknowledging a flag also requires the
 ``programs.acknowledge_flag`` permission (analysts), and is refused with 403 otherwise.
+
+Pages show what the viewer may see (``programs.access``): a programme or flag not released to a
+restricted user's nation is answered 404, exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from programs.access import released, released_flags
 from programs.balance.flags import ACKNOWLEDGE_PERMISSION, FlagStateError, acknowledge_flag
 from programs.dashboards import selectors
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
@@ -34,14 +38,14 @@ def _chart_context(**context) -> dict:
 @require_GET
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
-    data = selectors.portfolio()
+    data = selectors.portfolio(request.user)
     return render(request, "dashboards/portfolio.html", _chart_context(page=data, nav="portfolio"))
 
 
 @require_GET
 @login_required
 def programme(request: HttpRequest, code: str) -> HttpResponse:
-    item = get_object_or_404(Programme, code=code)
+    item = get_object_or_404(released(Programme.objects.all(), request.user), code=code)
     as_of = None
     if request.GET.get("as_of"):
         try:
@@ -51,7 +55,7 @@ def programme(request: HttpRequest, code: str) -> HttpResponse:
                 request,
                 f"“{request.GET['as_of']}” is not a date (use YYYY-MM-DD); showing today.",
             )
-    page = selectors.programme_page(item, as_of)
+    page = selectors.programme_page(item, as_of, request.user)
     return render(
         request,
         "dashboards/programme.html",
@@ -85,7 +89,7 @@ def pair(request: HttpRequest, a: str, b: str) -> HttpResponse:
             {"message": f"No nation with code {missing}.", "nav": "pairs"},
             status=404,
         )
-    page = selectors.pair_page(nations[a], nations[b])
+    page = selectors.pair_page(nations[a], nations[b], user=request.user)
     return render(
         request,
         "dashboards/pair.html",
@@ -96,9 +100,9 @@ def pair(request: HttpRequest, a: str, b: str) -> HttpResponse:
 @require_GET
 @login_required
 def flags(request: HttpRequest) -> HttpResponse:
-    form = FlagFilterForm(request.GET, choices=selectors.flag_filter_choices())
+    form = FlagFilterForm(request.GET, choices=selectors.flag_filter_choices(request.user))
     if form.is_valid():
-        queryset = selectors.filtered_flags(**form.cleaned_data)
+        queryset = selectors.filtered_flags(**form.cleaned_data, user=request.user)
     else:
         queryset = Flag.objects.none()
     paginator = Paginator(queryset, FLAGS_PER_PAGE)
@@ -125,7 +129,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge a live flag with a note (analysts only; 403 for everyone else)."""
     if not request.user.has_perm(ACKNOWLEDGE_PERMISSION):
         raise PermissionDenied("You may not acknowledge flags.")
-    flag = get_object_or_404(Flag, pk=pk)
+    flag = get_object_or_404(released_flags(Flag.objects.all(), request.user), pk=pk)
     form = AcknowledgeForm(request.POST)
     back = _safe_next(request, form.data.get("next"))
     if not form.is_valid():
