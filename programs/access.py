@@ -239,7 +239,11 @@ def released_flags(queryset: QuerySet, user) -> QuerySet:
     flagged nation takes part in; a restricted user sees it only when they see all the
     programmes of that currency in full.
     """
-    nation_id = viewer_nation(user)
+    return released_flags_to(queryset, viewer_nation(user))
+
+
+def released_flags_to(queryset: QuerySet, nation_id: int | None) -> QuerySet:
+    """Flags a nation may see (all of them for None): see ``released_flags``."""
     if nation_id is None:
         return queryset
     seen = programmes_seen_in_full(nation_id)
