@@ -271,3 +271,14 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Token {n}")
     prefix = factory.Sequence(lambda n: f"tok{n:08d}")
     key_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class ClearanceFactory(factory.django.DjangoModelFactory):
+    """Restricts a user to a nation (``nation=None`` for an explicitly unrestricted user)."""
+
+    class Meta:
+        model = models.Clearance
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    nation = factory.SubFactory(NationFactory)
