@@ -1,12 +1,16 @@
 """E-mail to the analysts when a scan raises a critical flag.
 
-One message per flag, to every active member of the ``analyst`` group who has an e-mail address,
-through Django's e-mail backend. A flag is mailed once: a key per flag, in Redis when there is a
-broker (shared by all workers) and in Django's cache otherwise, is claimed before sending and
-kept after. A failed send releases the claim so the task's retry can send it.
+One message per flag, to every active member of the ``analyst`` group who has an e-mail address
+and may see the flag, through Django's e-mail backend. Analysts restricted to a nation
+(``programs.access``) are mailed apart, by nation, and only the flags released to that nation;
+unrestricted analysts get every flag in one message. A flag is mailed once to each of these
+groups: a key per flag (and restricted nation), in Redis when there is a broker (shared by all
+workers) and in Django's cache otherwise, is claimed before sending and kept after. A failed send
+releases the claim so the task's retry can send it.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -17,6 +21,7 @@ from django.db import connection
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 
+from programs.access import released_flags_to
 from programs.balance.scan import ScanResult
 from programs.balance.triggers import redis_client
 from programs.models import Flag, FlagEvent
@@ -47,41 +52,55 @@ def newly_critical(results: Iterable[ScanResult]) -> list[int]:
     return sorted(set(ids))
 
 
-def analyst_addresses() -> list[str]:
-    return list(
+def analyst_addresses_by_nation() -> dict[int | None, list[str]]:
+    """Active analysts' addresses by the nation they are restricted to (None: unrestricted)."""
+    by_nation: dict[int | None, list[str]] = defaultdict(list)
+    for email, nation_id in (
         get_user_model()
         .objects.filter(is_active=True, groups__name=ANALYST)
         .exclude(email="")
         .order_by("email")
-        .values_list("email", flat=True)
+        .values_list("email", "clearance__nation_id")
         .distinct()
-    )
+    ):
+        by_nation[nation_id].append(email)
+    return dict(by_nation)
+
+
+def analyst_addresses() -> list[str]:
+    return sorted({email for emails in analyst_addresses_by_nation().values() for email in emails})
 
 
 def notify_critical_flags(flag_ids: Iterable[int]) -> int:
-    """Mail each live critical flag of ``flag_ids`` not mailed before; return the mails sent."""
-    recipients = analyst_addresses()
+    """Mail each live critical flag of ``flag_ids`` not mailed before to the analysts who may
+    see it; return the mails sent."""
+    recipients = analyst_addresses_by_nation()
     if not recipients:
         logger.warning("No active analyst has an e-mail address: critical flags not mailed")
         return 0
-    flags = (
-        Flag.objects.filter(pk__in=list(flag_ids), severity=Flag.Severity.CRITICAL)
-        .exclude(status=Flag.Status.RESOLVED)
-        .select_related("programme", "nation")
-        .order_by("pk")
-    )
+    flag_ids = list(flag_ids)
     sent = 0
-    for flag in flags:
-        key = _sent_key(flag)
-        if not _claim(key):
-            continue
-        try:
-            critical_flag_message(flag, recipients).send()
-        except Exception:
-            _release(key)
-            raise
-        _mark_sent(key)
-        sent += 1
+    # Unrestricted analysts first, then each nation's, in a stable order.
+    for nation_id in sorted(recipients, key=lambda nid: (nid is not None, nid or 0)):
+        flags = (
+            released_flags_to(
+                Flag.objects.filter(pk__in=flag_ids, severity=Flag.Severity.CRITICAL), nation_id
+            )
+            .exclude(status=Flag.Status.RESOLVED)
+            .select_related("programme", "nation")
+            .order_by("pk")
+        )
+        for flag in flags:
+            key = _sent_key(flag, nation_id)
+            if not _claim(key):
+                continue
+            try:
+                critical_flag_message(flag, recipients[nation_id]).send()
+            except Exception:
+                _release(key)
+                raise
+            _mark_sent(key)
+            sent += 1
     return sent
 
 
@@ -121,13 +140,14 @@ def flag_admin_path(flag: Flag) -> str | None:
         return None
 
 
-def _sent_key(flag: Flag) -> str:
+def _sent_key(flag: Flag, nation_id: int | None = None) -> str:
     # Flag ids restart with a new database; the database name and the flag's first sighting
     # keep a key from one database (a test run, a restored copy) from silencing another's.
-    return (
+    key = (
         f"gcaptrack:flag-mailed:{connection.settings_dict['NAME']}:"
         f"{flag.pk}:{flag.first_seen_at.timestamp():.6f}"
     )
+    return key if nation_id is None else f"{key}:nation-{nation_id}"
 
 
 def _claim(key: str) -> bool:
