@@ -143,7 +143,7 @@ BAD_FILES = {
             "{name: Avalon Aero, nation: AAA, kind: prime}",
             "{name: Avalon Aero, nation: AAA, kind: prime, colour: red}",
         ),
-        "organisations[0] (Avalon Aero): colour: unknown field; expected one of: name, short_name, nation, kind, source, confidence.",
+        "organisations[0] (Avalon Aero): colour: unknown field; expected one of: name, short_name, nation, kind, source, confidence, releasable_to.",
     ),
     "unknown top-level key": (
         ("\nagreements:", "\nagreement:"),

@@ -16,6 +16,11 @@ How a load behaves (the README's "Scenario files" section says the same for anal
   ``programs.models`` are the only rules; checks that need the whole file (a venture's stakes sum
   to 100, an agreement binds two or more nations, unknown keys and fields, references to unknown
   natural keys, the same natural key twice) are added here.
+* Any record but a nation (seats and votes included) may state ``releasable_to``, a list of
+  nation codes: the nations it is released to (``programs.access``). Stated, the marking is set
+  to exactly those nations (``[]`` or ``null`` clears it, back to the default); omitted, the
+  stored marking is left alone. An unknown code is an error on the field, and a restricted
+  user loading the file must keep their own nation in every marking they set.
 * A record is saved only when one of its stored values differs, and a many-to-many set only when
   its members differ, so loading the same file twice writes nothing and leaves no history.
 * All files of one call load in one transaction. Every error found is collected, then
@@ -36,6 +41,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
 from django.db.models import Sum
 
+from programs.access import RELEASE_PATHS, releasable_nations_error
 from programs.models import (
     Agreement,
     Contribution,
@@ -78,6 +84,10 @@ KEY_ORDER = (
 )
 TOP_LEVEL_KEYS = ("format", "as_of", *KEY_ORDER)
 PROVENANCE = ("source", "confidence")
+RELEASABLE_TO = "releasable_to"
+#: Keys (nested ones included) whose records may state ``releasable_to``: all but nations, and
+#: thresholds, which have no record of their own in the file (they follow their programme).
+RELEASABLE_KEYS = frozenset(KEY_ORDER) - {"nations"} | {"seats", "votes"}
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -318,6 +328,8 @@ class _FileLoader:
         prefix = f"{parent.where}: " if parent else f"{self.name}: "
         rec = _Record(self.errors, prefix, key, index, data, natural)
         allowed = (*natural, *fields, *PROVENANCE)
+        if key in RELEASABLE_KEYS:
+            allowed = (*allowed, RELEASABLE_TO)
         for name in data:
             if name not in allowed:
                 rec.error(str(name), f"unknown field; expected one of: {', '.join(allowed)}.")
@@ -480,7 +492,11 @@ class _FileLoader:
         values: dict,
         seen: dict,
     ) -> tuple[models.Model | None, str | None]:
-        """Create or update the record with this natural key; save only when something differs."""
+        """Create or update the record with this natural key; save only when something differs.
+
+        A stated ``releasable_to`` is checked first and set after the save.
+        """
+        releasable = self.releasable_to(rec, model)
         cache_key = self.cache_key(model, lookup) if rec.ok else None
         if cache_key is not None:
             if cache_key in seen:
@@ -522,7 +538,31 @@ class _FileLoader:
             return None, None
         self.cache[cache_key] = instance
         self.result.counts.setdefault(counts_key, Counts()).add(outcome)
+        if releasable is not None and self.set_m2m(instance, RELEASABLE_TO, releasable):
+            self.bump(counts_key, outcome)
+            if outcome == UNCHANGED:
+                outcome = UPDATED
         return instance, outcome
+
+    def releasable_to(self, rec: _Record, model: type[models.Model]) -> list[Nation] | None:
+        """The nations the record states it is released to, or None when it does not say."""
+        if RELEASABLE_TO not in rec.data or model not in RELEASE_PATHS:
+            return None
+        codes = rec.data[RELEASABLE_TO]
+        if codes is None:
+            codes = []
+        if not isinstance(codes, list):
+            rec.error(RELEASABLE_TO, "expected a list of nation codes.")
+            return None
+        nations: list[Nation] = []
+        for code in codes:
+            found = self.ref(rec, RELEASABLE_TO, Nation, {"code": code}, f"nation {_show(code)!r}")
+            if found is not None and found not in nations:
+                nations.append(found)
+        message = releasable_nations_error(self.user, {nation.pk for nation in nations})
+        if message:
+            rec.error(RELEASABLE_TO, message)
+        return nations
 
     def remember_failure(self, model: type[models.Model], lookup: dict) -> None:
         if all(
