@@ -4,13 +4,31 @@ workshare allocations and tech-transfer milestones.
 Columns use the natural keys of SPEC §4 (programme code, nation code, organisation name, work
 package code within its programme), so an exported file can be edited and imported back. A row
 whose natural key matches an existing record updates it; unchanged rows are skipped (no history).
+
+Contributions and workshare allocations come in files of many thousand rows: their resources hand
+the whole file to the set-based importer of ``programs.imports.bulk`` and turn its outcome into
+django-import-export's ``Result``, so the admin's upload → preview → confirm pages are unchanged.
 """
 
 from typing import Any
 
-from import_export import fields
+from diff_match_patch import diff_match_patch
+from django.contrib import messages
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from import_export import exceptions, fields
+from import_export.results import Result, RowResult
 
 from programs.imports.base import NaturalKeyWidget, TrackedResource
+from programs.imports.bulk import (
+    NEW,
+    SKIP,
+    UPDATE,
+    BulkImporter,
+    ContributionImporter,
+    ImportRefused,
+    WorkshareImporter,
+)
 from programs.models import (
     Contribution,
     Nation,
@@ -56,7 +74,102 @@ def organisation_field(attribute: str) -> fields.Field:
     )
 
 
-class ContributionResource(TrackedResource):
+#: Rows of a preview shown in full; the counts always cover the whole file.
+PREVIEW_ROWS = 1000
+
+
+class BulkImportResource(TrackedResource):
+    """A resource whose imports go through a set-based ``BulkImporter`` as one whole file.
+
+    ``import_data`` keeps django-import-export's contract: a dry run writes nothing, a file with
+    any bad row writes nothing and lists each bad row with its field errors, a file-level
+    problem is a base error, the totals count new, updated and skipped rows. A preview lists
+    the first ``PREVIEW_ROWS`` rows with their changes and, for a longer file, says in a message
+    how many rows are new, updated and unchanged (also ``result.preview_note``). A confirmed
+    import returns no per-row results, so the admin writes no ``LogEntry`` per row: the
+    historical rows (user, time, "spreadsheet import <file>") record who changed what.
+    """
+
+    importer_class: type[BulkImporter]
+
+    def import_data(
+        self,
+        dataset: Any,
+        dry_run: bool = False,
+        raise_errors: bool = False,
+        use_transactions: bool | None = None,
+        collect_failed_rows: bool = False,
+        rollback_on_validation_errors: bool = False,
+        **kwargs: Any,
+    ) -> Result:
+        result = self.get_result_class()()
+        result.diff_headers = self.get_diff_headers()
+        result.total_rows = len(dataset)
+        try:
+            self.before_import(dataset, **kwargs)
+            importer = self.importer_class(kwargs.get("user"), file_name=kwargs.get("file_name"))
+            headers = dataset.headers or []
+            outcome = importer.run(
+                headers,
+                [dataset.get_col(position) for position in range(len(headers))],
+                dry_run=dry_run,
+                preview_rows=PREVIEW_ROWS if dry_run else 0,
+            )
+        except (ImportRefused, ValueError) as error:
+            self.handle_import_error(result, error, raise_errors)
+            return result
+        for kind, count in outcome.counts.items():
+            result.totals[kind] = count
+        for row in outcome.invalid:
+            row_result = self.get_row_result_class()()
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = row.validation_error()
+            result.append_invalid_row(row.number, row.cells, row_result.validation_error)
+            result.append_row_result(row_result)
+            if raise_errors:
+                raise exceptions.ImportError(
+                    row_result.validation_error, number=row.number, row=row.cells
+                )
+        for row in outcome.preview:
+            row_result = self.get_row_result_class()()
+            row_result.import_type = row.kind
+            row_result.diff = self.row_diff(row)
+            row_result.add_instance_info(row.instance)
+            result.append_row_result(row_result)
+        shown = len(outcome.preview)
+        if dry_run and not outcome.invalid and shown < result.total_rows:
+            result.preview_note = (
+                f"{result.total_rows:,} rows: {outcome.counts[NEW]:,} new, "
+                f"{outcome.counts[UPDATE]:,} updated, {outcome.counts[SKIP]:,} unchanged. "
+                f"The first {shown:,} are shown below."
+            )
+            if kwargs.get("request") is not None:
+                messages.info(kwargs["request"], result.preview_note)
+        return result
+
+    def row_diff(self, row: Any) -> list[str]:
+        """The row's cells as the preview shows them: what is new, what changes."""
+        differ = diff_match_patch()
+        cells = []
+        for field in self.get_import_fields():
+            now = self.export_field(field, row.instance)
+            if row.kind == SKIP:
+                cells.append(mark_safe(f"<span>{escape(now)}</span>"))
+                continue
+            before = ""
+            if field.attribute in row.before:
+                before = field.widget.render(row.before[field.attribute])
+            elif row.kind != NEW:
+                before = now
+            diff = differ.diff_main(str(before), str(now))
+            differ.diff_cleanupSemantic(diff)
+            cells.append(mark_safe(differ.diff_prettyHtml(diff)))
+        return cells
+
+
+class ContributionResource(BulkImportResource):
+    importer_class = ContributionImporter
+
     programme = programme_field()
     nation = nation_field()
 
@@ -70,7 +183,9 @@ class ContributionResource(TrackedResource):
         report_skipped = True
 
 
-class WorkshareAllocationResource(TrackedResource):
+class WorkshareAllocationResource(BulkImportResource):
+    importer_class = WorkshareImporter
+
     programme = fields.Field(column_name="programme", readonly=True)
     work_package = fields.Field(
         attribute="work_package",
