@@ -3,12 +3,18 @@
 Every list filters by ``programme`` and ``nation`` (codes) where the resource has them, by
 ``status`` and ``confidence``, and by date ranges as ``<date field>_after`` / ``_before``
 (inclusive).
+
+Filters that reach through a to-many relation (a nation's participations, a body's seats)
+look only at the related rows the requesting user may see: filtering by a programme hidden
+from them finds nothing, as for an unknown code, and never tells which visible records are
+tied to a hidden one.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django_filters import rest_framework as filters
 from rest_framework.filters import OrderingFilter
 
+from programs.access import released
 from programs.models import (
     Agreement,
     Confidence,
@@ -21,7 +27,9 @@ from programs.models import (
     Organisation,
     Participation,
     Programme,
+    Seat,
     TechTransferMilestone,
+    Vote,
     WorkPackage,
     WorkshareAllocation,
 )
@@ -44,6 +52,15 @@ def _code(field_name: str, help_text: str, distinct: bool = False) -> filters.Ch
     )
 
 
+class ReleasedFilterSet(filters.FilterSet):
+    """A filter set that knows the requesting user, to look only at rows they may see."""
+
+    def visible(self, model: type[Model], **lookups) -> QuerySet:
+        """Rows of ``model`` matching ``lookups`` that the requesting user may see."""
+        user = getattr(self.request, "user", None)
+        return released(model.objects.filter(**lookups), user)
+
+
 def _date_range(field_name: str) -> tuple[filters.DateFilter, filters.DateFilter]:
     return (
         filters.DateFilter(
@@ -59,9 +76,9 @@ def _confidence() -> filters.ChoiceFilter:
     return filters.ChoiceFilter(choices=Confidence.choices, help_text="Provenance confidence")
 
 
-class NationFilter(filters.FilterSet):
-    programme = _code(
-        "participations__programme__code", "Nations taking part in the programme", distinct=True
+class NationFilter(ReleasedFilterSet):
+    programme = filters.CharFilter(
+        method="filter_programme", help_text="Nations taking part in the programme"
     )
     code = _code("code", "Nation code")
     confidence = _confidence()
@@ -70,8 +87,12 @@ class NationFilter(filters.FilterSet):
         model = Nation
         fields = ["programme", "code", "confidence"]
 
+    def filter_programme(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        taking_part = self.visible(Participation, programme__code__iexact=value)
+        return queryset.filter(pk__in=taking_part.values("nation_id"))
 
-class OrganisationFilter(filters.FilterSet):
+
+class OrganisationFilter(ReleasedFilterSet):
     nation = _code("nation__code", "Nation code")
     kind = filters.ChoiceFilter(choices=Organisation.Kind.choices)
     programme = filters.CharFilter(
@@ -85,19 +106,31 @@ class OrganisationFilter(filters.FilterSet):
         fields = ["nation", "kind", "programme", "confidence"]
 
     def filter_programme(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        ids = (
-            Q(allocations__work_package__programme__code__iexact=value)
-            | Q(led_work_packages__programme__code__iexact=value)
-            | Q(leadership_roles__programme__code__iexact=value)
-            | Q(transfers_provided__programme__code__iexact=value)
-            | Q(transfers_received__programme__code__iexact=value)
+        transfers = self.visible(TechTransferMilestone, programme__code__iexact=value)
+        return queryset.filter(
+            Q(
+                pk__in=self.visible(
+                    WorkshareAllocation, work_package__programme__code__iexact=value
+                ).values("organisation_id")
+            )
+            | Q(
+                pk__in=self.visible(WorkPackage, programme__code__iexact=value).values(
+                    "lead_organisation_id"
+                )
+            )
+            | Q(
+                pk__in=self.visible(LeadershipRole, programme__code__iexact=value).values(
+                    "organisation_id"
+                )
+            )
+            | Q(pk__in=transfers.values("provider_id"))
+            | Q(pk__in=transfers.values("recipient_id"))
         )
-        return queryset.filter(pk__in=Organisation.objects.filter(ids).values("pk"))
 
 
-class ProgrammeFilter(filters.FilterSet):
-    nation = _code(
-        "participations__nation__code", "Programmes the nation takes part in", distinct=True
+class ProgrammeFilter(ReleasedFilterSet):
+    nation = filters.CharFilter(
+        method="filter_nation", help_text="Programmes the nation takes part in"
     )
     status = filters.ChoiceFilter(choices=Programme.Status.choices)
     confidence = _confidence()
@@ -106,6 +139,10 @@ class ProgrammeFilter(filters.FilterSet):
     class Meta:
         model = Programme
         fields = ["nation", "status", "confidence"]
+
+    def filter_nation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        taking_part = self.visible(Participation, nation__code__iexact=value)
+        return queryset.filter(pk__in=taking_part.values("programme_id"))
 
 
 class ParticipationFilter(filters.FilterSet):
@@ -160,15 +197,21 @@ class WorkshareFilter(filters.FilterSet):
         fields = ["programme", "work_package", "organisation", "nation", "confidence"]
 
 
-class DecisionBodyFilter(filters.FilterSet):
+class DecisionBodyFilter(ReleasedFilterSet):
     programme = _code("programme__code", "Programme code")
-    nation = _code("seats__nation__code", "Bodies where the nation holds a seat", distinct=True)
+    nation = filters.CharFilter(
+        method="filter_nation", help_text="Bodies where the nation holds a seat"
+    )
     level = filters.ChoiceFilter(choices=DecisionBody.Level.choices)
     confidence = _confidence()
 
     class Meta:
         model = DecisionBody
         fields = ["programme", "nation", "level", "confidence"]
+
+    def filter_nation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        seats = self.visible(Seat, nation__code__iexact=value)
+        return queryset.filter(pk__in=seats.values("body_id"))
 
 
 class LeadershipRoleFilter(filters.FilterSet):
@@ -183,10 +226,12 @@ class LeadershipRoleFilter(filters.FilterSet):
         fields = ["programme", "nation", "domain", "confidence"]
 
 
-class DecisionFilter(filters.FilterSet):
+class DecisionFilter(ReleasedFilterSet):
     programme = _code("body__programme__code", "Programme code")
     body = filters.CharFilter(field_name="body__name", help_text="Decision body name")
-    nation = _code("votes__nation__code", "Decisions on which the nation voted", distinct=True)
+    nation = filters.CharFilter(
+        method="filter_nation", help_text="Decisions on which the nation voted"
+    )
     proposer = _code("proposer__code", "Proposing nation code")
     outcome = filters.ChoiceFilter(choices=Decision.Outcome.choices)
     confidence = _confidence()
@@ -195,6 +240,10 @@ class DecisionFilter(filters.FilterSet):
     class Meta:
         model = Decision
         fields = ["programme", "body", "nation", "proposer", "outcome", "confidence"]
+
+    def filter_nation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        votes = self.visible(Vote, nation__code__iexact=value)
+        return queryset.filter(pk__in=votes.values("decision_id"))
 
 
 class TechTransferFilter(filters.FilterSet):

@@ -21,6 +21,7 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
 from programs.balance.metrics import NationBalance, PairBalance, ProgrammeBalance
 from programs.models import (
     Agreement,
@@ -44,6 +45,11 @@ from programs.models import (
 from programs.models.nations import agreement_nations_error, stake_total_error
 
 PROVENANCE = ["source", "confidence"]
+#: Provenance and the releasability marking of a tracked resource.
+MARKED = [*PROVENANCE, "releasable_to"]
+NOT_RELEASABLE_TO_YOU = (
+    "The record would not be releasable to your nation: add your nation to releasable_to."
+)
 
 
 def drf_errors(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -56,8 +62,21 @@ def drf_errors(error: DjangoValidationError) -> dict[str, list[str]]:
     }
 
 
+def request_user(serializer: serializers.Field):
+    """The user of the request the serializer (or field) works for, or None outside one."""
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
 class NaturalKeyField(serializers.SlugRelatedField):
-    """A reference by natural key (a nation's code, an organisation's name...)."""
+    """A reference by natural key (a nation's code, an organisation's name...).
+
+    Only records the requesting user may see are found: naming a record hidden from them fails
+    exactly like naming one that does not exist.
+    """
+
+    def get_queryset(self):
+        return released(super().get_queryset(), request_user(self))
 
     def to_internal_value(self, data):
         if isinstance(data, str) and "\x00" in data:
@@ -92,9 +111,12 @@ class Nested:
     order: Callable[[dict, models.Model | None], Any] = lambda row, existing: 0
     check_set: Callable[[models.Model, list[dict]], str | None] = lambda parent, rows: None
 
-    def write(self, parent: models.Model, rows: list[dict]) -> None:
+    def write(self, parent: models.Model, rows: list[dict], user=None) -> None:
+        """Write the rows; children hidden from ``user`` are neither shown nor touched."""
         manager = getattr(parent, self.related_name)
-        existing = {getattr(child, f"{self.key}_id"): child for child in manager.all()}
+        existing = {
+            getattr(child, f"{self.key}_id"): child for child in released(manager.all(), user)
+        }
         wanted = {row[self.key].pk for row in rows}
         for key, child in existing.items():
             if key not in wanted:
@@ -177,17 +199,45 @@ class TrackedSerializer(serializers.ModelSerializer):
         instance.save()
         for field in self.Meta.model._meta.many_to_many:
             if field.name in validated_data:
-                getattr(instance, field.name).set(validated_data[field.name])
+                kept = self._hidden_related(instance, field)
+                getattr(instance, field.name).set([*validated_data[field.name], *kept])
         for name, spec in self.nested.items():
             if name in validated_data:
-                spec.write(instance, validated_data[name])
+                spec.write(instance, validated_data[name], request_user(self))
         return instance
+
+    def _hidden_related(self, instance: models.Model, field: models.Field) -> list:
+        """Related records hidden from the user: a write replaces only what they can see."""
+        user = request_user(self)
+        if field.related_model not in RELEASE_PATHS or not is_restricted(user):
+            return []
+        current = getattr(instance, field.name).all()
+        visible = released(field.related_model.objects.all(), user).values("pk")
+        return list(current.exclude(pk__in=visible))
 
     def create(self, validated_data: dict) -> models.Model:
         return self._save(self.Meta.model(), validated_data)
 
     def update(self, instance: models.Model, validated_data: dict) -> models.Model:
         return self._save(instance, validated_data)
+
+
+class MarkedSerializer(TrackedSerializer):
+    """A tracked resource with its releasability marking (``releasable_to``)."""
+
+    releasable_to = nation_field(
+        many=True,
+        required=False,
+        help_text="Codes of the nations this record may be shown to; empty for the default "
+        "(the participants of its programme, every nation outside a programme). A user "
+        "restricted to a nation must keep it in the list.",
+    )
+
+    def validate_releasable_to(self, nations: list[Nation]) -> list[Nation]:
+        message = releasable_nations_error(request_user(self), {nation.pk for nation in nations})
+        if message:
+            raise serializers.ValidationError(message)
+        return nations
 
 
 class NationSerializer(TrackedSerializer):
@@ -216,7 +266,7 @@ def _stakes_total(venture: Organisation, rows: list[dict]) -> str | None:
     return stake_total_error(venture.name, sum((row["percent"] for row in rows), Decimal("0")))
 
 
-class OrganisationSerializer(TrackedSerializer):
+class OrganisationSerializer(MarkedSerializer):
     nation = nation_field(allow_null=True, required=False)
     stakes = OwnershipStakeSerializer(
         many=True,
@@ -229,10 +279,10 @@ class OrganisationSerializer(TrackedSerializer):
 
     class Meta(TrackedSerializer.Meta):
         model = Organisation
-        fields = ["id", "name", "short_name", "nation", "kind", "stakes", *PROVENANCE]
+        fields = ["id", "name", "short_name", "nation", "kind", "stakes", *MARKED]
 
 
-class ProgrammeSerializer(TrackedSerializer):
+class ProgrammeSerializer(MarkedSerializer):
     predecessors = programme_field(many=True, required=False)
 
     class Meta(TrackedSerializer.Meta):
@@ -245,7 +295,7 @@ class ProgrammeSerializer(TrackedSerializer):
             "started_on",
             "ended_on",
             "predecessors",
-            *PROVENANCE,
+            *MARKED,
         ]
 
     def check_relations(self, instance: Programme, attrs: dict) -> None:
@@ -258,7 +308,7 @@ class ProgrammeSerializer(TrackedSerializer):
             )
 
 
-class ParticipationSerializer(TrackedSerializer):
+class ParticipationSerializer(MarkedSerializer):
     programme = programme_field()
     nation = nation_field()
 
@@ -272,11 +322,11 @@ class ParticipationSerializer(TrackedSerializer):
             "agreed_share",
             "joined_on",
             "left_on",
-            *PROVENANCE,
+            *MARKED,
         ]
 
 
-class ContributionSerializer(TrackedSerializer):
+class ContributionSerializer(MarkedSerializer):
     programme = programme_field()
     nation = nation_field()
 
@@ -289,23 +339,31 @@ class ContributionSerializer(TrackedSerializer):
             "period_start",
             "period_end",
             "amount",
-            *PROVENANCE,
+            *MARKED,
         ]
 
 
-class WorkPackageSerializer(TrackedSerializer):
+class WorkPackageSerializer(MarkedSerializer):
     programme = programme_field()
     lead_organisation = organisation_field(allow_null=True, required=False)
 
     class Meta(TrackedSerializer.Meta):
         model = WorkPackage
-        fields = ["id", "programme", "code", "name", "domain", "lead_organisation", *PROVENANCE]
+        fields = ["id", "programme", "code", "name", "domain", "lead_organisation", *MARKED]
 
 
 def _resolve_within_programme(
-    attrs: dict, instance: models.Model | None, field: str, model: type[models.Model], key: str
+    attrs: dict,
+    instance: models.Model | None,
+    field: str,
+    model: type[models.Model],
+    key: str,
+    user=None,
 ) -> dict:
-    """Replace ``attrs[field] = {"programme": P, key: value}`` by the record it names."""
+    """Replace ``attrs[field] = {"programme": P, key: value}`` by the record it names.
+
+    A record hidden from ``user`` is reported missing, like one that does not exist.
+    """
     given = attrs.pop(field, None)
     if given is None:
         return attrs
@@ -315,7 +373,7 @@ def _resolve_within_programme(
     if programme is None or value is None:
         missing = "programme" if programme is None else field
         raise serializers.ValidationError({missing: ["This field is required."]})
-    found = model.objects.filter(programme=programme, **{key: value}).first()
+    found = released(model.objects.filter(programme=programme, **{key: value}), user).first()
     if found is None:
         raise serializers.ValidationError(
             {field: [f"{programme.code} has no {model._meta.verbose_name} {value!r}."]}
@@ -324,7 +382,7 @@ def _resolve_within_programme(
     return attrs
 
 
-class WorkshareSerializer(TrackedSerializer):
+class WorkshareSerializer(MarkedSerializer):
     programme = programme_field(source="work_package.programme")
     work_package = serializers.CharField(
         source="work_package.code", max_length=40, help_text="Work package code in the programme."
@@ -341,11 +399,13 @@ class WorkshareSerializer(TrackedSerializer):
             "amount",
             "period_start",
             "period_end",
-            *PROVENANCE,
+            *MARKED,
         ]
 
     def resolve(self, attrs: dict) -> dict:
-        return _resolve_within_programme(attrs, self.instance, "work_package", WorkPackage, "code")
+        return _resolve_within_programme(
+            attrs, self.instance, "work_package", WorkPackage, "code", request_user(self)
+        )
 
 
 class SeatSerializer(serializers.ModelSerializer):
@@ -357,7 +417,7 @@ class SeatSerializer(serializers.ModelSerializer):
         validators: ClassVar[list] = []
 
 
-class DecisionBodySerializer(TrackedSerializer):
+class DecisionBodySerializer(MarkedSerializer):
     programme = programme_field()
     seats = SeatSerializer(
         many=True, required=False, help_text="When given, replaces the body's seats."
@@ -370,7 +430,7 @@ class DecisionBodySerializer(TrackedSerializer):
 
     class Meta(TrackedSerializer.Meta):
         model = DecisionBody
-        fields = ["id", "programme", "name", "level", "voting_rule", "seats", *PROVENANCE]
+        fields = ["id", "programme", "name", "level", "voting_rule", "seats", *MARKED]
 
     def validate_seats(self, rows: list[dict]) -> list[dict]:
         if sum(1 for row in rows if row.get("chair")) > 1:
@@ -378,7 +438,7 @@ class DecisionBodySerializer(TrackedSerializer):
         return rows
 
 
-class LeadershipRoleSerializer(TrackedSerializer):
+class LeadershipRoleSerializer(MarkedSerializer):
     programme = programme_field()
     nation = nation_field()
     organisation = organisation_field(allow_null=True, required=False)
@@ -395,7 +455,7 @@ class LeadershipRoleSerializer(TrackedSerializer):
             "organisation",
             "started_on",
             "ended_on",
-            *PROVENANCE,
+            *MARKED,
         ]
 
 
@@ -408,7 +468,7 @@ class VoteSerializer(serializers.ModelSerializer):
         validators: ClassVar[list] = []
 
 
-class DecisionSerializer(TrackedSerializer):
+class DecisionSerializer(MarkedSerializer):
     programme = programme_field(source="body.programme")
     body = serializers.CharField(
         source="body.name", max_length=200, help_text="Name of the decision body in the programme."
@@ -430,14 +490,16 @@ class DecisionSerializer(TrackedSerializer):
             "outcome",
             "proposer",
             "votes",
-            *PROVENANCE,
+            *MARKED,
         ]
 
     def resolve(self, attrs: dict) -> dict:
-        return _resolve_within_programme(attrs, self.instance, "body", DecisionBody, "name")
+        return _resolve_within_programme(
+            attrs, self.instance, "body", DecisionBody, "name", request_user(self)
+        )
 
 
-class TechTransferSerializer(TrackedSerializer):
+class TechTransferSerializer(MarkedSerializer):
     programme = programme_field()
     provider = organisation_field()
     recipient = organisation_field()
@@ -465,16 +527,16 @@ class TechTransferSerializer(TrackedSerializer):
             "access_level",
             "export_control",
             "weight",
-            *PROVENANCE,
+            *MARKED,
         ]
 
 
-class AgreementSerializer(TrackedSerializer):
+class AgreementSerializer(MarkedSerializer):
     nations = nation_field(many=True)
 
     class Meta(TrackedSerializer.Meta):
         model = Agreement
-        fields = ["id", "name", "kind", "nations", "signed_on", "ended_on", *PROVENANCE]
+        fields = ["id", "name", "kind", "nations", "signed_on", "ended_on", *MARKED]
 
     def check_relations(self, instance: Agreement, attrs: dict) -> None:
         if "nations" not in attrs:

@@ -9,7 +9,7 @@ one transaction: a 400 or 412 leaves the database as it was.
 from celery.result import AsyncResult
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import Prefetch, ProtectedError, QuerySet, RestrictedError
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views.defaults import page_not_found
@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from programs.access import released, released_flags
 from programs.api import filters, serializers
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
 from programs.api.pagination import CursorPagination
@@ -41,9 +42,12 @@ from programs.models import (
     LeadershipRole,
     Nation,
     Organisation,
+    OwnershipStake,
     Participation,
     Programme,
+    Seat,
     TechTransferMilestone,
+    Vote,
     WorkPackage,
     WorkshareAllocation,
 )
@@ -152,14 +156,45 @@ class ETagRetrieveMixin:
         return Response(data, headers={"ETag": etag})
 
 
+class ReleasedMixin:
+    """Only what the requesting user may see (``programs.access``): a hidden record is not
+    listed, counted or exported, and its URL answers 404 like a record that does not exist.
+
+    ``released_prefetches`` are the to-many relations shown in the representation (nested
+    children, predecessors), each with the queryset of its rows; they are narrowed the same way.
+    """
+
+    released_prefetches: dict[str, QuerySet] = {}
+
+    def request_user(self):
+        return getattr(getattr(self, "request", None), "user", None)
+
+    def get_queryset(self):
+        user = self.request_user()
+        prefetches = [
+            Prefetch(lookup, queryset=released(queryset.all(), user))
+            for lookup, queryset in self.released_prefetches.items()
+        ]
+        return released(super().get_queryset(), user).prefetch_related(*prefetches)
+
+
 class ConditionalMixin(ETagRetrieveMixin):
-    """ETag on create and update too; If-Match checked under a row lock before writes."""
+    """ETag on create and update too; If-Match checked under a row lock before writes.
+
+    A write that would leave the record hidden from its author (an unmarked programme with no
+    participation of theirs, say) is refused with a 400 and rolled back.
+    """
+
+    def check_still_visible(self, instance) -> None:
+        if not self.get_queryset().filter(pk=instance.pk).exists():
+            raise ValidationError({"releasable_to": [serializers.NOT_RELEASABLE_TO_YOU]})
 
     def create(self, request, *args, **kwargs):
         with transaction.atomic():
             serializer = self.get_serializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             instance = serializer.save()
+            self.check_still_visible(instance)
         data = self.representation(instance.pk)
         return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(data)})
 
@@ -179,6 +214,7 @@ class ConditionalMixin(ETagRetrieveMixin):
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             serializer.save()
+            self.check_still_visible(instance)
         data = self.representation(instance.pk)
         return Response(data, headers={"ETag": etag_of(data)})
 
@@ -188,10 +224,13 @@ class ConditionalMixin(ETagRetrieveMixin):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TrackedViewSet(JSONErrorsMixin, ExportMixin, ConditionalMixin, viewsets.ModelViewSet):
+class TrackedViewSet(
+    JSONErrorsMixin, ExportMixin, ReleasedMixin, ConditionalMixin, viewsets.ModelViewSet
+):
     """A tracked resource. Lists filter, order (`ordering`) and page; `?format=csv` or `xlsx`
     returns every matching row. Retrieve sends an ETag; analysts create, update and delete,
-    with `If-Match` honoured (412 when stale). Viewers read only."""
+    with `If-Match` honoured (412 when stale). Viewers read only. A user restricted to a nation
+    sees only records releasable to it (`releasable_to`); others answer 404."""
 
     lookup_value_regex = ID_PATTERN
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
@@ -208,7 +247,8 @@ class NationViewSet(TrackedViewSet):
 
 
 class OrganisationViewSet(TrackedViewSet):
-    queryset = Organisation.objects.select_related("nation").prefetch_related("stakes__owner")
+    queryset = Organisation.objects.select_related("nation").prefetch_related("releasable_to")
+    released_prefetches = {"stakes": OwnershipStake.objects.select_related("owner")}
     serializer_class = serializers.OrganisationSerializer
     filterset_class = filters.OrganisationFilter
     ordering = ["name"]
@@ -216,7 +256,8 @@ class OrganisationViewSet(TrackedViewSet):
 
 
 class ProgrammeViewSet(TrackedViewSet):
-    queryset = Programme.objects.prefetch_related("predecessors")
+    queryset = Programme.objects.prefetch_related("releasable_to")
+    released_prefetches = {"predecessors": Programme.objects.all()}
     serializer_class = serializers.ProgrammeSerializer
     filterset_class = filters.ProgrammeFilter
     lookup_field = "code"
@@ -243,7 +284,7 @@ class ProgrammeViewSet(TrackedViewSet):
         programme = self.get_object()
         query = serializers.BalanceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        report = balance_report(programme, query.validated_data.get("as_of"))
+        report = balance_report(programme, query.validated_data.get("as_of"), user=request.user)
         data = serializers.BalanceReportSerializer(report).data
         fmt = request.accepted_renderer.format
         if fmt == "csv":
@@ -286,7 +327,9 @@ class ProgrammeViewSet(TrackedViewSet):
 
 
 class ParticipationViewSet(TrackedViewSet):
-    queryset = Participation.objects.select_related("programme", "nation")
+    queryset = Participation.objects.select_related("programme", "nation").prefetch_related(
+        "releasable_to"
+    )
     serializer_class = serializers.ParticipationSerializer
     filterset_class = filters.ParticipationFilter
     ordering = ["programme__code", "nation__name"]
@@ -294,7 +337,9 @@ class ParticipationViewSet(TrackedViewSet):
 
 
 class ContributionViewSet(TrackedViewSet):
-    queryset = Contribution.objects.select_related("programme", "nation")
+    queryset = Contribution.objects.select_related("programme", "nation").prefetch_related(
+        "releasable_to"
+    )
     serializer_class = serializers.ContributionSerializer
     filterset_class = filters.ContributionFilter
     ordering = ["programme__code", "period_start", "nation__name"]
@@ -302,7 +347,9 @@ class ContributionViewSet(TrackedViewSet):
 
 
 class WorkPackageViewSet(TrackedViewSet):
-    queryset = WorkPackage.objects.select_related("programme", "lead_organisation")
+    queryset = WorkPackage.objects.select_related(
+        "programme", "lead_organisation"
+    ).prefetch_related("releasable_to")
     serializer_class = serializers.WorkPackageSerializer
     filterset_class = filters.WorkPackageFilter
     ordering = ["programme__code", "code"]
@@ -310,7 +357,9 @@ class WorkPackageViewSet(TrackedViewSet):
 
 
 class WorkshareViewSet(TrackedViewSet):
-    queryset = WorkshareAllocation.objects.select_related("work_package__programme", "organisation")
+    queryset = WorkshareAllocation.objects.select_related(
+        "work_package__programme", "organisation"
+    ).prefetch_related("releasable_to")
     serializer_class = serializers.WorkshareSerializer
     filterset_class = filters.WorkshareFilter
     pagination_class = CursorPagination
@@ -319,7 +368,8 @@ class WorkshareViewSet(TrackedViewSet):
 
 
 class DecisionBodyViewSet(TrackedViewSet):
-    queryset = DecisionBody.objects.select_related("programme").prefetch_related("seats__nation")
+    queryset = DecisionBody.objects.select_related("programme").prefetch_related("releasable_to")
+    released_prefetches = {"seats": Seat.objects.select_related("nation")}
     serializer_class = serializers.DecisionBodySerializer
     filterset_class = filters.DecisionBodyFilter
     ordering = ["programme__code", "name"]
@@ -327,7 +377,9 @@ class DecisionBodyViewSet(TrackedViewSet):
 
 
 class LeadershipRoleViewSet(TrackedViewSet):
-    queryset = LeadershipRole.objects.select_related("programme", "nation", "organisation")
+    queryset = LeadershipRole.objects.select_related(
+        "programme", "nation", "organisation"
+    ).prefetch_related("releasable_to")
     serializer_class = serializers.LeadershipRoleSerializer
     filterset_class = filters.LeadershipRoleFilter
     ordering = ["programme__code", "-weight", "title"]
@@ -336,8 +388,9 @@ class LeadershipRoleViewSet(TrackedViewSet):
 
 class DecisionViewSet(TrackedViewSet):
     queryset = Decision.objects.select_related("body__programme", "proposer").prefetch_related(
-        "votes__nation"
+        "releasable_to"
     )
+    released_prefetches = {"votes": Vote.objects.select_related("nation")}
     serializer_class = serializers.DecisionSerializer
     filterset_class = filters.DecisionFilter
     ordering = ["-decided_on", "title"]
@@ -347,7 +400,7 @@ class DecisionViewSet(TrackedViewSet):
 class TechTransferViewSet(TrackedViewSet):
     queryset = TechTransferMilestone.objects.select_related(
         "programme", "provider__nation", "recipient__nation"
-    )
+    ).prefetch_related("releasable_to")
     serializer_class = serializers.TechTransferSerializer
     filterset_class = filters.TechTransferFilter
     pagination_class = CursorPagination
@@ -356,7 +409,7 @@ class TechTransferViewSet(TrackedViewSet):
 
 
 class AgreementViewSet(TrackedViewSet):
-    queryset = Agreement.objects.prefetch_related("nations")
+    queryset = Agreement.objects.prefetch_related("nations", "releasable_to")
     serializer_class = serializers.AgreementSerializer
     filterset_class = filters.AgreementFilter
     ordering = ["signed_on", "name"]
@@ -375,6 +428,10 @@ class FlagViewSet(JSONErrorsMixin, ExportMixin, ETagRetrieveMixin, viewsets.Read
     lookup_value_regex = ID_PATTERN
     ordering = ["-last_seen_at", "-id"]
     ordering_fields = ["id", "last_seen_at", "first_seen_at"]
+
+    def get_queryset(self):
+        """A restricted user sees the flags of the programmes they see in full."""
+        return released_flags(super().get_queryset(), getattr(self.request, "user", None))
 
     @extend_schema(
         request=serializers.AcknowledgeSerializer,
