@@ -33,8 +33,8 @@ def changelist_queries(client, url: str) -> list[str]:
 
 
 #: Models with no admin of their own: flag events show inline on their flag; pending
-#: conditions are a scan's internal bookkeeping.
-NOT_REGISTERED = {"FlagEvent", "PendingCondition"}
+#: conditions and missed on-change scans are the scans' internal bookkeeping.
+NOT_REGISTERED = {"FlagEvent", "MissedScan", "PendingCondition"}
 
 
 def test_every_project_model_is_registered():
