@@ -1,0 +1,173 @@
+"""The dashboards for a user restricted to a nation: only released records, figures over the
+visible rows, flags and trends only for programmes seen in full, 404 for what is hidden, and
+the same constant number of queries."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from programs.models import BalanceSnapshot, Flag, Nation
+from tests import factories
+from tests.access_world import restricted_user, world_with_secrets
+from tests.dashboards_data import add_synthetic_rows, load_seeds_and_scan
+from tests.test_dashboards_pages import make_flag
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/",
+    "/programmes/GCAP/",
+    "/nations/GBR/ITA/",
+    "/nations/JPN/GBR/",
+    "/nations/",
+    "/flags/",
+    "/flags/?status=",
+]
+#: How the secret contribution (987,654,321) reads anywhere on a page.
+SECRET_TEXTS = ("987,654", "987654", "987.654", "987 654")
+SECRET_NAMES = ("UK–Italy defence MoU", "Secret committee", "Secret lead", "UK–Italy venture")
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    settings.SECURE_SSL_REDIRECT = False
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_text(client: Client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
+
+
+def test_no_hidden_amount_or_name_reaches_a_restricted_users_pages(analyst_client):
+    world = world_with_secrets()
+    factories.WorkshareAllocationFactory(
+        work_package=world.package,
+        organisation=factories.OrganisationFactory(name="UK–Italy venture"),
+    )
+    japanese = client_for(restricted_user(world.nations["JPN"], groups=["analyst"]))
+
+    for url in PAGES:
+        text = page_text(japanese, url)
+        for secret in SECRET_TEXTS + SECRET_NAMES:
+            assert secret not in text, (url, secret)
+
+    # The same pages show them to an unrestricted analyst: the check above can fail.
+    everything = "".join(page_text(analyst_client, url) for url in PAGES)
+    assert "987,654" in everything
+    assert "UK–Italy defence MoU" in everything and "Secret lead" in everything
+
+
+def test_a_restricted_programme_page_shows_the_figures_of_the_visible_rows(analyst_client):
+    world = world_with_secrets()
+    japanese = client_for(restricted_user(world.nations["JPN"]))
+
+    balance = japanese.get("/programmes/GCAP/").context["page"]["balance"]
+    full = analyst_client.get("/programmes/GCAP/").context["page"]["balance"]
+
+    assert balance.total_contributions == 300
+    assert full.total_contributions > 300
+    assert balance.nation("GBR").work == 400
+    assert balance.pair("GBR", "ITA").tie_programmes == []
+    assert full.pair("GBR", "ITA").tie_programmes == ["TORNADO", "TEMPEST"]
+
+
+def test_a_hidden_programme_is_not_found_like_a_missing_one(analyst_client):
+    world_with_secrets()
+    japanese = client_for(restricted_user(Nation.objects.get(code="JPN")))
+
+    hidden = japanese.get("/programmes/TORNADO/")
+    missing = japanese.get("/programmes/NOSUCH/")
+
+    assert hidden.status_code == missing.status_code == 404
+    assert "Tornado" not in hidden.content.decode()
+    assert analyst_client.get("/programmes/TORNADO/").status_code == 200
+    # Nor is it listed anywhere.
+    for url in ("/", "/flags/", "/nations/GBR/ITA/"):
+        assert "TORNADO" not in page_text(japanese, url), url
+
+
+def test_flags_and_trends_of_a_programme_not_seen_in_full_are_hidden(analyst_client):
+    world = world_with_secrets()
+    jpn, gbr = world.nations["JPN"], world.nations["GBR"]
+    flag = make_flag(world.programme, jpn, counterparts=[gbr])
+    factories.BalanceSnapshotFactory(programme=world.programme, nation=jpn)
+    japanese_user = restricted_user(jpn, groups=["analyst"])
+    japanese = client_for(japanese_user)
+
+    page = japanese.get("/programmes/GCAP/").context["page"]
+    assert page["flags"] == [] and page["trend_table"] == []
+    portfolio = japanese.get("/").context["page"]
+    assert [cell.return_coefficient for row in portfolio.rows for cell in row.cells] == [None] * 3
+    assert portfolio.severity_counts == [("critical", 0), ("warning", 0), ("info", 0)]
+    assert japanese.get("/flags/?status=").context["page_obj"].paginator.count == 0
+    assert japanese.get("/nations/JPN/GBR/").context["page"]["flags"] == []
+    assert f"flag-{flag.pk}" not in page_text(japanese, "/flags/")
+
+    response = japanese.post(f"/flags/{flag.pk}/acknowledge/", {"note": "seen"})
+    assert response.status_code == 404
+    flag.refresh_from_db()
+    assert flag.status == Flag.Status.OPEN
+
+    # The UK sees every row of GCAP (the hidden ones are released to it): flags and trends.
+    british = client_for(restricted_user(gbr, username="gus", groups=["analyst"]))
+    page = british.get("/programmes/GCAP/").context["page"]
+    assert [f.pk for f in page["flags"]] == [flag.pk] and len(page["trend_table"]) == 1
+    response = british.post(f"/flags/{flag.pk}/acknowledge/", {"note": "seen"})
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert flag.status == Flag.Status.ACKNOWLEDGED
+    # An unrestricted analyst sees them as before.
+    page = analyst_client.get("/programmes/GCAP/").context["page"]
+    assert [f.pk for f in page["flags"]] == [flag.pk] and len(page["trend_table"]) == 1
+
+
+def count_queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(context.captured_queries)
+
+
+def test_with_the_seeds_japan_sees_gcap_in_full_at_a_constant_query_count():
+    days = load_seeds_and_scan()
+    japanese = client_for(restricted_user(Nation.objects.get(code="JPN"), groups=["analyst"]))
+
+    page = japanese.get("/programmes/GCAP/").context["page"]
+    rules = {flag.rule for flag in page["flags"]}
+    assert {"bloc_sidelining", "leadership_deficit", "outvoted"} <= rules
+    assert [day for day, _ in page["trend_table"]] == days
+    assert page["balance"].pair("GBR", "ITA").tie_strong
+    assert page["balance"].total_contributions == 4_600_000_000
+    assert BalanceSnapshot.objects.filter(programme__code="TORNADO").exists()
+    assert japanese.get("/programmes/TORNADO/").status_code == 200, "history is released to all"
+
+    urls = ["/", "/programmes/GCAP/", "/nations/JPN/GBR/", "/flags/", "/flags/?nation=JPN"]
+    seeded = {url: count_queries(japanese, url) for url in urls}
+    add_synthetic_rows(10)
+    grown = {url: count_queries(japanese, url) for url in urls}
+
+    assert grown == seeded
+
+
+def test_the_viewer_nation_is_looked_up_at_most_once_per_request():
+    world = world_with_secrets()
+    user = restricted_user(world.nations["JPN"])
+    japanese = client_for(user)
+    unrestricted = client_for(factories.UserFactory(username="una"))
+
+    for url in PAGES:
+        with CaptureQueriesContext(connection) as free:
+            unrestricted.get(url)
+        with CaptureQueriesContext(connection) as restricted:
+            japanese.get(url)
+        lookups = [q for q in restricted.captured_queries if "programs_clearance" in q["sql"]]
+        assert len(lookups) <= 1, (url, lookups)
+        assert len(restricted.captured_queries) <= len(free.captured_queries), url
