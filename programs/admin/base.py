@@ -16,6 +16,7 @@ from import_export.admin import ExportMixin, ImportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from programs.admin.versions import StaleSaveGuardMixin
 from programs.imports.base import export_resource_for
 
 SPREADSHEET_FORMATS = [base_formats.CSV, base_formats.XLSX]
@@ -35,7 +36,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class TrackedAdmin(ExportMixin, SimpleHistoryAdmin):
+class TrackedAdmin(StaleSaveGuardMixin, ExportMixin, SimpleHistoryAdmin):
     """Admin of a tracked record: history page, provenance, export of the filtered list.
 
     Whoever may view a model may export what the changelist shows them.

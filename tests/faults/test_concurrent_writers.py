@@ -4,15 +4,18 @@
 With the same ETag in If-Match, the first writer to lock the row wins and every other gets 412
 (the check runs with the row locked, programs/api/conditional.py); without If-Match, the
 documented behaviour, every write goes through whole, one after the other, and the history
-keeps each of them.
+keeps each of them. The admin's change form carries the record's version the same way: a save
+made from a page opened before someone else's change is refused.
 """
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.faults.services import Http, Response
+from tests.faults.conftest import ANALYST
+from tests.faults.services import AdminBrowser, Http, Response
 
 pytestmark = pytest.mark.faults
 
@@ -94,3 +97,52 @@ def test_twenty_writers_without_if_match_all_succeed_and_the_history_keeps_every
     assert sql("select source from programs_contribution where id = %s", contribution_id) == [
         history[-1]
     ]
+
+
+def hidden_value(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert match, f"no {name} in the page"
+    return match.group(1)
+
+
+def test_an_admin_save_from_a_page_opened_before_another_change_is_refused(
+    gcaptrack, sql, italy_contribution
+):
+    contribution_id, path, _last_history = italy_contribution
+    admin = AdminBrowser(gcaptrack.base)
+    admin.sign_in(ANALYST, gcaptrack.analyst_password)
+    change_page = f"/admin/programs/contribution/{contribution_id}/change/"
+    [row] = sql(
+        "select programme_id, nation_id, period_start, period_end, amount, source, confidence "
+        "from programs_contribution where id = %s",
+        contribution_id,
+    )
+    names = ("programme", "nation", "period_start", "period_end", "amount", "source")
+    fields = dict(zip((*names, "confidence"), map(str, row), strict=True))
+
+    def open_and_edit() -> dict:
+        page = admin.request("GET", change_page).body
+        return {
+            **fields,
+            "source": "edited in the admin",
+            "record_version": hidden_value(page, "record_version"),
+            "csrfmiddlewaretoken": hidden_value(page, "csrfmiddlewaretoken"),
+            "_save": "Save",
+        }
+
+    stale_form = open_and_edit()
+    # Meanwhile another analyst changes the amount through the API.
+    assert gcaptrack.api().patch(path, {"amount": "950000000"}).status == 200
+
+    refused = admin.request("POST", change_page, stale_form)
+    assert refused.status == 200
+    assert "Someone changed this record after you opened this page" in refused.body
+    assert sql("select amount, source from programs_contribution where id = %s", contribution_id)[
+        0
+    ] == (950_000_000, row[5])
+
+    saved = admin.request("POST", change_page, {**open_and_edit(), "amount": "950000000"})
+    assert saved.status == 302, saved.body[:3000]
+    assert sql("select amount, source from programs_contribution where id = %s", contribution_id)[
+        0
+    ] == (950_000_000, "edited in the admin")
