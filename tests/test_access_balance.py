@@ -116,3 +116,16 @@ def test_a_restricted_balance_costs_no_more_queries_than_an_unrestricted_one(
     with django_assert_num_queries(len(unrestricted.captured_queries)):
         balance = programme_balance(world.programme, AS_OF, nation_id=jpn.pk)
     assert balance.total_contributions == 300
+
+
+def test_without_a_nation_the_balance_sql_reads_the_tables_as_before():
+    world = world_with_secrets()
+
+    with CaptureQueriesContext(connection) as unrestricted:
+        programme_balance(world.programme, AS_OF)
+    with CaptureQueriesContext(connection) as restricted:
+        programme_balance(world.programme, AS_OF, nation_id=world.nations["JPN"].pk)
+
+    assert not any("releasable_to" in q["sql"] for q in unrestricted.captured_queries)
+    assert not any("visible_" in q["sql"] for q in unrestricted.captured_queries)
+    assert any("visible_" in q["sql"] for q in restricted.captured_queries)
