@@ -124,6 +124,7 @@ class BulkImporter:
         self.reason = reason[: history._meta.get_field("history_change_reason").max_length]
         meta = self.model._meta
         self._fields = {name: meta.get_field(name) for name in self.value_fields}
+        self.pk_attname = meta.pk.attname
 
     # --- checking ---------------------------------------------------------------------------
 
@@ -316,7 +317,7 @@ class BulkImporter:
         updates: dict[int, tuple[Any, dict[str, Any]]] = {}
         for key, record in existing.items():
             i = keys[key]
-            if record.pk in hidden:
+            if getattr(record, self.pk_attname) in hidden:
                 # What full_clean() says of a clash with a record the user cannot see.
                 self.error(i, NON_FIELD_ERRORS, self.unique_message())
                 continue
@@ -326,8 +327,6 @@ class BulkImporter:
                 if getattr(record, name) != value:
                     before[name] = getattr(record, name)
                     setattr(record, name, value)
-            for name in self.reference_fields:
-                setattr(record, name, self.refs[name][i])  # at hand for str() and the preview
             updates[i] = (record, before)
         for i in keys.values():
             if i not in updates:
@@ -367,14 +366,18 @@ class BulkImporter:
                 conditions[f"{attname}__range"] = (min(values), max(values))
         wanted = set(keys)
         existing = {}
-        for record in self.model.objects.filter(**conditions).order_by():
+        attnames = [f.attname for f in self.model._meta.concrete_fields]
+        stored = self.model.objects.filter(**conditions).order_by().values_list(*attnames)
+        for values in stored:
+            # The stored values only: model instances cost more than the rest of the import.
+            record = SimpleNamespace(**dict(zip(attnames, values, strict=True)))
             key = tuple(getattr(record, attname) for attname in self.key_attnames)
             if key in wanted:
                 existing[key] = record
         return existing
 
     def hidden_ids(self, records: Iterable[Any]) -> set[int]:
-        ids = [record.pk for record in records]
+        ids = [getattr(record, self.pk_attname) for record in records]
         if self.nation_id is None or not ids:
             return set()
         visible = access.released_to(self.model.objects.filter(pk__in=ids), self.nation_id)
@@ -401,7 +404,13 @@ class BulkImporter:
             if kind == NEW:
                 instance, before = self.new_instance(i), {}
             else:
-                instance, before = updates[i]
+                record, before = updates[i]
+                attnames = [f.attname for f in self.model._meta.concrete_fields]
+                instance = self.model.from_db(
+                    None, attnames, [getattr(record, a) for a in attnames]
+                )
+                for name in self.reference_fields:
+                    setattr(instance, name, self.refs[name][i])
             rows.append(ImportedRow(i + 1, self.cells(i), kind, instance, before))
         return rows
 
@@ -444,7 +453,8 @@ class BulkImporter:
             tracked = [f.attname for f in self.model.history.model.tracked_fields]
             columns = {name: [getattr(r, name) for r in records] for name in tracked}
             history_ids = self.write_history(columns, len(records), "~")
-            self.copy_markings(dict(zip([r.pk for r in records], history_ids, strict=True)))
+            pks = [getattr(record, self.pk_attname) for record in records]
+            self.copy_markings(dict(zip(pks, history_ids, strict=True)))
         request_scans(self.programmes_of(new + changed))
 
     def write_history(self, columns: dict[str, list[Any]], count: int, kind: str) -> list[int]:
@@ -490,7 +500,7 @@ class BulkImporter:
             f"UPDATE {quote(meta.db_table)} t SET {assignments} "
             f"FROM unnest({arrays}) AS v({names}) WHERE t.{quote(pk.column)} = v.id"
         )
-        params = [[record.pk for record in records]] + [
+        params = [[getattr(record, pk.attname) for record in records]] + [
             [c.get_db_prep_save(getattr(r, c.attname), connection) for r in records]
             for c in columns
         ]

@@ -13,7 +13,8 @@ b. the balance report and the cursor-paginated workshare list under load (wrk, l
    benchmark URLconf returning a pre-serialised body of the same size from the same server;
 c. the programme dashboard's render time against the time of its own queries;
 d. query counts per page and endpoint (compared across sizes when several are given);
-e. CSV import throughput of workshare rows through the admin import (preview and confirm).
+e. CSV import throughput of workshare rows through the admin import (preview and confirm),
+   new rows then the same rows updated.
 
 Benchmarks are not tests: this script never fails on slow figures (exit 0 unless it breaks).
 Needs ``wrk`` (Debian package) and ``gunicorn`` (the ``prod`` extra) for (b); skipped without.
@@ -477,31 +478,13 @@ def query_counts(code: str, pair: tuple[str, str]) -> dict[str, int]:
 # --- (e) CSV import ---------------------------------------------------------------------------
 
 
-def bench_import(rows: int) -> dict:
+def admin_import(client, body: bytes) -> tuple[float, float, str | None]:
+    """Upload a workshare CSV to the admin's import, confirm the preview; the two durations."""
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.db import connection
 
-    from programs.models import WorkPackage, WorkshareAllocation
+    from programs.models import WorkshareAllocation
     from tests.admin_helpers import admin_url
 
-    wp = WorkPackage.objects.select_related("programme").order_by("programme__code", "code").first()
-    orgs = list(
-        WorkshareAllocation.objects.filter(work_package=wp)
-        .order_by()
-        .values_list("organisation__name", flat=True)
-        .distinct()
-    )
-    source = f"bench import {time.time_ns()}"
-    start = datetime.date(2200, 1, 1)
-    lines = ["programme,work_package,organisation,period_start,period_end,amount,source,confidence"]
-    for k in range(rows):
-        day = start + datetime.timedelta(days=k // len(orgs))
-        lines.append(
-            f"{wp.programme.code},{wp.code},{orgs[k % len(orgs)]},{day},{day},"
-            f"{1000 + k % 997}.50,{source},illustrative"
-        )
-    body = ("\n".join(lines) + "\n").encode()
-    client = client_for_viewer()
     started = time.perf_counter()
     preview = client.post(
         admin_url(WorkshareAllocation, "import"),
@@ -515,13 +498,51 @@ def bench_import(rows: int) -> dict:
     html = preview.content.decode()
     action = html.find("process_import/")
     if action < 0:
-        return {"error": f"the preview offered no confirmation (HTTP {preview.status_code})"}
+        return previewed, 0.0, f"the preview offered no confirmation (HTTP {preview.status_code})"
     confirm_form = html[action : html.find("</form>", action)]
     fields = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', confirm_form))
     started = time.perf_counter()
     client.post(admin_url(WorkshareAllocation, "process_import"), {**fields, "confirm": "1"})
-    applied = time.perf_counter() - started
+    return previewed, time.perf_counter() - started, None
+
+
+def bench_import(rows: int) -> dict:
+    """(e) A CSV file of new workshare rows through the admin (preview, then confirm), then the
+    same file with every amount changed (every row an update)."""
+    from django.db import connection
+
+    from programs.models import WorkPackage, WorkshareAllocation
+
+    wp = WorkPackage.objects.select_related("programme").order_by("programme__code", "code").first()
+    orgs = list(
+        WorkshareAllocation.objects.filter(work_package=wp)
+        .order_by()
+        .values_list("organisation__name", flat=True)
+        .distinct()
+    )
+    source = f"bench import {time.time_ns()}"
+    start = datetime.date(2200, 1, 1)
+
+    def csv_body(cents: int) -> bytes:
+        lines = [
+            "programme,work_package,organisation,period_start,period_end,amount,source,confidence"
+        ]
+        for k in range(rows):
+            day = start + datetime.timedelta(days=k // len(orgs))
+            lines.append(
+                f"{wp.programme.code},{wp.code},{orgs[k % len(orgs)]},{day},{day},"
+                f"{1000 + k % 997}.{cents},{source},illustrative"
+            )
+        return ("\n".join(lines) + "\n").encode()
+
+    client = client_for_viewer()
+    previewed, applied, error = admin_import(client, csv_body(50))
+    if error:
+        return {"error": error}
     imported = WorkshareAllocation.objects.filter(source=source).count()
+    history = WorkshareAllocation.history.filter(source=source).count()
+    previewed_again, updated, error = admin_import(client, csv_body(75))
+    changed = WorkshareAllocation.objects.filter(source=source, amount__endswith=".75").count()
     with connection.cursor() as cursor:  # leave the portfolio as generated
         cursor.execute("DELETE FROM programs_workshareallocation WHERE source = %s", [source])
         cursor.execute(
@@ -530,10 +551,16 @@ def bench_import(rows: int) -> dict:
     return {
         "rows": rows,
         "imported": imported,
+        "history_rows": history,
         "preview_s": round(previewed, 2),
         "apply_s": round(applied, 2),
         "rows_per_s_apply": round(imported / applied) if applied else None,
         "rows_per_s_preview_and_apply": round(imported / (previewed + applied)),
+        "updated": changed,
+        "update_preview_s": round(previewed_again, 2),
+        "update_apply_s": round(updated, 2),
+        "update_rows_per_s_apply": round(changed / updated) if updated else None,
+        "error": error,
     }
 
 
@@ -630,13 +657,18 @@ def table(results: list[dict]) -> str:
         if d := r.get("d_queries"):
             lines.append("d  queries: " + ", ".join(f"{k} {v}" for k, v in d.items()))
         if e := r.get("e_import"):
-            if "error" in e:
+            if "rows" not in e:
                 lines.append(f"e  import: {e['error']}")
             else:
                 lines.append(
-                    f"e  CSV import of {e['imported']} workshare rows: preview {e['preview_s']} s, "
-                    f"apply {e['apply_s']} s: {e['rows_per_s_apply']} rows/s applying, "
-                    f"{e['rows_per_s_preview_and_apply']} rows/s preview+apply [>= 20000]"
+                    f"e  CSV import of {e['imported']} new workshare rows ({e['history_rows']} "
+                    f"historical rows): preview {e['preview_s']} s, apply {e['apply_s']} s: "
+                    f"{e['rows_per_s_apply']} rows/s applying, "
+                    f"{e['rows_per_s_preview_and_apply']} rows/s preview+apply [>= 20000]; "
+                    f"the same file with new amounts ({e['updated']} updates): preview "
+                    f"{e['update_preview_s']} s, apply {e['update_apply_s']} s: "
+                    f"{e['update_rows_per_s_apply']} rows/s applying"
+                    + (f" (error: {e['error']})" if e["error"] else "")
                 )
     counted = [r for r in results if "d_queries" in r]
     if len(counted) > 1:
@@ -657,7 +689,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="+", choices=list("abcde"), help="Run only these items.")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per run (b).")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (b).")
-    parser.add_argument("--import-rows", type=int, default=5000, help="CSV rows to import (e).")
+    parser.add_argument("--import-rows", type=int, default=50_000, help="CSV rows to import (e).")
     args = parser.parse_args()
     args.seconds = max(1, min(args.seconds, 120))
     results = []
