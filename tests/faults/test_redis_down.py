@@ -76,8 +76,8 @@ def test_with_redis_stopped_saves_and_reads_succeed_and_the_missed_scan_runs_whe
     assert sql("select count(*) from programs_balancesnapshot") == [(0,)]
 
     gcaptrack.redis.start()  # empty: whatever was queued before is gone
+    gcaptrack.beat()  # starts while the worker does
     worker = gcaptrack.worker()
-    gcaptrack.beat()
 
     def scanned() -> list[tuple]:
         """the missed scan to run once Redis is back"""
