@@ -1,0 +1,829 @@
+"""The releasability matrix of issue #7: every endpoint and page, for an analyst of each nation.
+
+The pages are generated from the URL configuration (``get_resolver()``), not listed by hand:
+every API route (lists with their CSV and XLSX exports, retrieves of every visible and hidden
+record, the balance, scan and acknowledge actions), every dashboard URL, and every URL of every
+registered ModelAdmin (changelist, add, change, delete, history and history-as-of pages of
+every record, export and import pages) plus the autocomplete of every autocomplete field. A URL
+pattern the matrix does not know how to fill fails ``test_every_url_pattern_is_covered``.
+
+Each case is one URL pattern for one user (AAA, BBB, CCC, DDD or the unrestricted control):
+
+* no marker of a record hidden from the user's nation appears in any response (XLSX unzipped);
+* a hidden record's detail, history, delete and write URLs answer exactly as those of a record
+  that does not exist;
+* lists, exports, admin changelists and autocompletes count exactly the visible records;
+* the unrestricted control sees the markers and every record, so the checks can fail.
+
+The oracle is ``tests.caveat_world``: who may see each record, written down as the world is
+built. Figures are checked separately: the balance report of a restricted user equals the one an
+unrestricted user gets once the rows hidden from that nation are deleted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib import admin
+from django.core import mail
+from django.db import models as dj
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from programs import models, notifications
+from tests.caveat_world import AS_OF, NATIONS, CaveatWorld, build_caveat_world
+
+pytestmark = pytest.mark.django_db
+
+WHO = [*NATIONS, None]
+WHO_IDS = [*NATIONS, "unrestricted"]
+MISSING_PK = "987654321"
+MISSING_CODE = "no-such-code"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# -- the URL configuration, walked -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    route: str
+    callback: object = field(compare=False, repr=False)
+
+
+def _walk(patterns, prefix: str = "", namespace: str | None = None) -> Iterator[Route]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace
+            ns = f"{namespace}:{inner}" if namespace and inner else inner or namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            yield Route(name, prefix + str(pattern.pattern), pattern.callback)
+
+
+ROUTES = {route.name: route for route in _walk(get_resolver().url_patterns)}
+
+#: ModelAdmin URL names → (model, view), from the admin registry.
+ADMIN_VIEWS: dict[str, tuple[type[dj.Model], str]] = {}
+for _model, _model_admin in admin.site._registry.items():
+    _prefix = f"{_model._meta.app_label}_{_model._meta.model_name}_"
+    for _url in _model_admin.get_urls():
+        if _url.name and _url.name.startswith(_prefix):
+            ADMIN_VIEWS[f"admin:{_url.name}"] = (_model, _url.name[len(_prefix) :])
+
+#: Admin site URLs with no record data at all.
+ADMIN_SITE_PLAIN = {"admin:index", "admin:login", "admin:jsi18n", "admin:password_change_done"}
+#: Not requested: they change the session or the password, or redirect by content type to a
+#: ``get_absolute_url`` no model here has.
+SKIPPED = {
+    "admin:logout": "logs the user out",
+    "dashboards:logout": "logs the user out",
+    "admin:password_change": "a password form, no record data",
+    "admin:view_on_site": "no model has get_absolute_url: always 404",
+}
+
+
+def _api_model(view_class) -> type[dj.Model] | None:
+    queryset = getattr(view_class, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    serializer = getattr(view_class, "serializer_class", None)
+    return getattr(getattr(serializer, "Meta", None), "model", None)
+
+
+def autocomplete_cases() -> list[tuple[str, str, str]]:
+    """(app_label, model_name, field_name) of every autocomplete field, inlines included."""
+    cases = []
+    for model, model_admin in admin.site._registry.items():
+        admins = [(model, model_admin)] + [
+            (inline.model, inline(model, admin.site)) for inline in model_admin.inlines
+        ]
+        for source, source_admin in admins:
+            for field_name in source_admin.autocomplete_fields:
+                case = (source._meta.app_label, source._meta.model_name, field_name)
+                if case not in cases:
+                    cases.append(case)
+    return cases
+
+
+def matrix_names() -> list[str]:
+    return sorted(name for name in ROUTES if name not in SKIPPED)
+
+
+# -- the world, built once for the module -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[CaveatWorld]:
+    """The caveat world in a transaction kept open for the module and rolled back after it;
+    each test runs in a savepoint inside it (pytest-django's ``db``)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with override_settings(CELERY_ON_CHANGE_SCANS=False):
+                built = build_caveat_world()
+            for who in WHO:
+                client_for(built, who)
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+def client_for(world: CaveatWorld, who: str | None) -> Client:
+    """A client signed in as the analyst, over HTTPS through the proxy as in production.
+
+    Sessions are made once, in the module's transaction: signing in on every case costs more
+    than most pages. Messages left by the previous case are dropped.
+    """
+    client = world.clients.get(who)
+    if client is None:
+        client = world.clients[who] = Client(HTTP_X_FORWARDED_PROTO="https")
+        client.force_login(world.users[who])
+    client.cookies.pop("messages", None)
+    return client
+
+
+# -- reading responses -------------------------------------------------------------------------
+
+
+def body_of(response) -> bytes:
+    """The response's bytes (a streamed body is read once and kept)."""
+    if not hasattr(response, "matrix_body"):
+        if getattr(response, "streaming", False):
+            response.matrix_body = b"".join(response.streaming_content)
+        else:
+            response.matrix_body = response.content
+    return response.matrix_body
+
+
+def text_of(response) -> str:
+    """Everything the user can read in the response: XLSX workbooks are unzipped."""
+    content = body_of(response)
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as book:
+            return "\n".join(
+                book.read(name).decode("utf-8", "replace")
+                for name in book.namelist()
+                if name.endswith(".xml")
+            )
+    return content.decode("utf-8", "replace")
+
+
+def leaked(text: str, markers: set[str]) -> list[str]:
+    lowered = text.lower()
+    return sorted(marker for marker in markers if marker.lower() in lowered)
+
+
+def xlsx_rows(response) -> list[tuple]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(body_of(response)), read_only=True)
+    rows = []
+    for sheet in book.worksheets:
+        rows += list(sheet.iter_rows(values_only=True))[1:]
+    return rows
+
+
+def csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text_of(response))))[1:]
+
+
+# -- one case ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One URL pattern requested as one user; collects every failure with its URL."""
+
+    world: CaveatWorld
+    who: str | None
+    client: Client
+    failures: list[str] = field(default_factory=list)
+    seen_markers: set[str] = field(default_factory=set)
+    requests: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.who or "unrestricted"
+
+    def __post_init__(self) -> None:
+        self.forbidden = self.world.hidden_markers(self.who)
+
+    def fail(self, method: str, url: str, message: str) -> None:
+        self.failures.append(f"{self.label} {method} {url}: {message}")
+
+    def request(self, method: str, url: str, data=None, **extra):
+        self.requests += 1
+        call = getattr(self.client, method.lower())
+        if method in ("PATCH", "PUT") or (method == "POST" and url.startswith("/api/")):
+            response = call(url, json.dumps(data or {}), content_type="application/json", **extra)
+        elif data is not None:
+            response = call(url, data, **extra)
+        else:
+            response = call(url, **extra)
+        text = text_of(response)
+        found = leaked(text, self.world.all_markers)
+        self.seen_markers.update(found)
+        # What the user typed in (a code in the URL, a filter) may be echoed back to them.
+        typed = f"{url} {data}".lower()
+        bad = [m for m in found if m in self.forbidden and m.lower() not in typed]
+        if bad:
+            self.fail(method, url, f"shows what is hidden from {self.label}: {bad}")
+        if response.status_code >= 500:
+            self.fail(method, url, f"server error {response.status_code}")
+        response.matrix_text = text
+        return response
+
+    def same_as_missing(self, method: str, url: str, response, missing, key: str) -> None:
+        """A hidden record's answer must be that of a record that does not exist."""
+        if response.status_code != missing.status_code:
+            self.fail(
+                method,
+                url,
+                f"answers {response.status_code} for a hidden record, "
+                f"{missing.status_code} for a missing one",
+            )
+            return
+        if 300 <= response.status_code < 400:
+            if response["Location"].replace(key, "?") != missing["Location"].replace(
+                MISSING_PK, "?"
+            ).replace(MISSING_CODE, "?"):
+                self.fail(method, url, f"redirects to {response['Location']}, not like missing")
+        else:
+            hidden_text = _normal(response.matrix_text).replace(key, "?")
+            missing_text = (
+                _normal(missing.matrix_text).replace(MISSING_PK, "?").replace(MISSING_CODE, "?")
+            )
+            if hidden_text != missing_text:
+                self.fail(method, url, "a hidden record's answer differs from a missing one's")
+
+    def expect_count(self, method: str, url: str, got, expected) -> None:
+        if got != expected:
+            self.fail(method, url, f"counts {got} where {self.label} may see {expected}")
+
+
+def _normal(text: str) -> str:
+    """A page without what changes from one request to the next (CSRF tokens)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", text)
+
+
+def visible(case: Case, obj: dj.Model) -> bool:
+    return case.world.is_visible(case.who, obj)
+
+
+def oracle_count(case: Case, model) -> int | None:
+    """The number of rows of ``model`` the user may see, when the world knows it."""
+    if model is None:
+        return None
+    if model is models.Flag or model is models.BalanceSnapshot:
+        return len(case.world.visible_pks(case.who, model))
+    if any(type(entry.obj) is model for entry in case.world.entries):
+        return len(case.world.visible_pks(case.who, model))
+    if model is models.Nation:
+        return models.Nation.objects.count()
+    return None
+
+
+# -- API ---------------------------------------------------------------------------------------
+
+
+def _api_lookup(view_class, obj) -> str:
+    return str(getattr(obj, getattr(view_class, "lookup_field", "pk") or "pk"))
+
+
+def _api_url(name: str, key: str) -> str:
+    return reverse(name, args=[key])
+
+
+def check_api(case: Case, name: str, route: Route) -> None:
+    view_class = route.callback.cls
+    actions = route.callback.actions
+    model = _api_model(view_class)
+    suffix = name.rsplit("-", 1)[-1]
+    if name.endswith("-list"):
+        url = reverse(name)
+        response = case.request("GET", f"{url}?page_size=1000")
+        expected = oracle_count(case, model)
+        if response.status_code == 200 and expected is not None:
+            data = response.json()
+            got = data.get("count", len(data.get("results", [])))
+            case.expect_count("GET", url, got, expected)
+        for fmt in ("csv", "xlsx"):
+            exported = case.request("GET", f"{url}?format={fmt}")
+            if exported.status_code == 200 and expected is not None:
+                rows = csv_rows(exported) if fmt == "csv" else xlsx_rows(exported)
+                case.expect_count("GET", f"{url}?format={fmt}", len(rows), expected)
+        return
+    objects = list(model.objects.all()) if model is not None else []
+    if suffix == "detail":
+        missing_key = MISSING_CODE if view_class.lookup_field == "code" else MISSING_PK
+        if model is models.Nation:
+            missing_key = "ZZZ"
+        missing = case.request("GET", _api_url(name, missing_key))
+        for obj in objects:
+            key = _api_lookup(view_class, obj)
+            url = _api_url(name, key)
+            response = case.request("GET", url)
+            if visible(case, obj):
+                if response.status_code != 200:
+                    case.fail("GET", url, f"answers {response.status_code} for a visible record")
+            else:
+                case.same_as_missing("GET", url, response, missing, key)
+        # Writes to hidden records: refused exactly as for a missing one, before anything else.
+        for method in ("PATCH", "DELETE"):
+            if method.lower() not in actions:
+                continue
+            missing = case.request(method, _api_url(name, missing_key), data={})
+            for obj in objects:
+                if visible(case, obj):
+                    continue
+                key = _api_lookup(view_class, obj)
+                url = _api_url(name, key)
+                response = case.request(method, url, data={})
+                case.same_as_missing(method, url, response, missing, key)
+        return
+    # Extra actions on one record: balance (GET), scan and acknowledge (POST).
+    method = next(iter(actions)).upper()
+    missing_key = MISSING_CODE if view_class.lookup_field == "code" else MISSING_PK
+    data = {"note": "Seen in the matrix."} if suffix == "acknowledge" else {}
+    missing = case.request(method, _api_url(name, missing_key), data=data)
+    for obj in objects:
+        key = _api_lookup(view_class, obj)
+        url = _api_url(name, key)
+        queries = [""]
+        if method == "GET":
+            queries = [
+                f"?as_of={AS_OF}",
+                f"?as_of={AS_OF}&format=csv&section=nations",
+                f"?as_of={AS_OF}&format=csv&section=pairs",
+                f"?as_of={AS_OF}&format=csv&section=open_flags",
+                f"?as_of={AS_OF}&format=xlsx",
+            ]
+        for query in queries:
+            response = case.request(method, url + query, data=data if method == "POST" else None)
+            if visible(case, obj):
+                if response.status_code == 404:
+                    case.fail(method, url + query, "404 for a visible record")
+            else:
+                case.same_as_missing(method, url + query, response, missing, key)
+
+
+def check_api_plain(case: Case, name: str, route: Route) -> None:
+    if "<" in route.route:
+        kwargs = {"task_id": "00000000-0000-0000-0000-000000000000"}
+        case.request("GET", reverse(name, kwargs=kwargs))
+    else:
+        case.request("GET", reverse(name))
+
+
+# -- admin -------------------------------------------------------------------------------------
+
+
+#: Records whose pages list their children (a programme's rows, a body's seats, ...): every
+#: one of them is requested; of the others, those hidden from the user and a sample.
+PARENTS = (
+    models.Programme,
+    models.Organisation,
+    models.DecisionBody,
+    models.Decision,
+    models.WorkPackage,
+)
+SAMPLE = 2
+
+
+def _admin_objects(model, case: Case, *, with_children: bool = True) -> list[dj.Model]:
+    """The rows whose admin pages are requested: every row of a parent model or of a model
+    outside the world; otherwise every row hidden from the user, plus a sample of visible ones
+    (marked ones first: a page the control user must see markers on)."""
+    rows = list(model._default_manager.all())
+    world = case.world
+    if not any((model, row.pk) in world.audiences for row in rows):
+        return rows
+    if model in PARENTS and with_children:
+        return rows
+    hidden = [row for row in rows if not visible(case, row)]
+    shown = sorted(
+        (row for row in rows if visible(case, row)),
+        key=lambda row: len(world.audiences.get((model, row.pk), ())),
+    )
+    return hidden + shown[:SAMPLE]
+
+
+def check_admin(case: Case, name: str) -> None:
+    model, view = ADMIN_VIEWS[name]
+    if view == "changelist":
+        url = reverse(name)
+        response = case.request("GET", url)
+        expected = oracle_count(case, model)
+        if response.status_code == 200 and expected is not None:
+            changelist = response.context["cl"]
+            case.expect_count("GET", url, changelist.result_count, expected)
+            if getattr(changelist, "full_result_count", None) is not None:
+                case.expect_count("GET", url, changelist.full_result_count, expected)
+        return
+    if view in ("add", "import"):
+        case.request("GET", reverse(name))
+        return
+    if view == "process_import":
+        return  # POST only, after an import form: covered by tests/test_admin_imports.py
+    if view == "export":
+        check_admin_export(case, name, model)
+        return
+    if view == "simple_history":
+        missing = case.request("GET", reverse(name, args=[MISSING_PK, MISSING_PK]))
+        for obj in _admin_objects(model, case, with_children=False):
+            record = obj.history.order_by("-history_id").first()
+            if record is None:
+                continue
+            url = reverse(name, args=[obj.pk, record.history_id])
+            response = case.request("GET", url)
+            if not visible(case, obj):
+                case.same_as_missing("GET", url, response, missing, str(obj.pk))
+        return
+    if view in ("change", "history", "delete", "password_change"):
+        missing = case.request("GET", reverse(name, args=[MISSING_PK]))
+        for obj in _admin_objects(model, case, with_children=view != "history"):
+            url = reverse(name, args=[obj.pk])
+            response = case.request("GET", url)
+            if not visible(case, obj):
+                case.same_as_missing("GET", url, response, missing, str(obj.pk))
+            elif view == "change" and response.status_code == 302:
+                case.fail("GET", url, "a visible record's change page redirects")
+        if view == "change" and model in {type(e.obj) for e in case.world.entries}:
+            # Posting a change to a hidden record: refused as for a missing one.
+            missing = case.request("POST", reverse(name, args=[MISSING_PK]), data={})
+            for obj in _admin_objects(model, case):
+                if not visible(case, obj):
+                    url = reverse(name, args=[obj.pk])
+                    response = case.request("POST", url, data={})
+                    case.same_as_missing("POST", url, response, missing, str(obj.pk))
+        return
+    case.fail("GET", name, f"the matrix does not know the admin view {view!r}")
+
+
+def check_admin_export(case: Case, name: str, model) -> None:
+    url = reverse(name)
+    page = case.request("GET", url)
+    if page.status_code != 200 or page.context is None or "form" not in page.context:
+        return
+    form = page.context["form"]
+    data = {}
+    for field_name, form_field in form.fields.items():
+        initial = form.initial.get(field_name, form_field.initial)
+        if field_name == "format":
+            choices = [
+                str(value) for value, label in form_field.choices if "csv" in str(label).lower()
+            ]
+            initial = choices[0] if choices else initial
+        elif initial is None:
+            continue
+        elif field_name == "resource" or not isinstance(initial, bool):
+            initial = str(initial)
+        elif initial is False:
+            continue
+        data[field_name] = initial if not isinstance(initial, bool) else "on"
+    if "resource" not in data and "resource" in form.fields:
+        data["resource"] = "0"
+    exported = case.request("POST", url, data=data)
+    if exported.status_code != 200 or "csv" not in exported.get("Content-Type", ""):
+        case.fail("POST", url, f"export did not give a CSV ({exported.status_code})")
+        return
+    expected = oracle_count(case, model)
+    if expected is not None:
+        case.expect_count("POST", url, len(csv_rows(exported)), expected)
+
+
+def check_autocomplete(case: Case) -> None:
+    control = client_for(case.world, None)
+    url = reverse("admin:autocomplete")
+    for app_label, model_name, field_name in autocomplete_cases():
+        for term in ("", "QX"):
+            query = urlencode(
+                {
+                    "app_label": app_label,
+                    "model_name": model_name,
+                    "field_name": field_name,
+                    "term": term,
+                }
+            )
+            response = case.request("GET", f"{url}?{query}")
+            if response.status_code != 200:
+                continue
+            got = {row["id"] for row in response.json()["results"]}
+            every = control.get(f"{url}?{query}")
+            target = _autocomplete_target(app_label, model_name, field_name)
+            allowed = {
+                row["id"]
+                for row in every.json()["results"]
+                if case.world.is_visible(case.who, target.objects.get(pk=row["id"]))
+            }
+            if got != allowed:
+                case.fail(
+                    "GET",
+                    f"{url}?{query}",
+                    f"offers {len(got)} records where {case.label} may see {len(allowed)}",
+                )
+
+
+def _autocomplete_target(app_label: str, model_name: str, field_name: str):
+    from django.apps import apps
+
+    return apps.get_model(app_label, model_name)._meta.get_field(field_name).related_model
+
+
+# -- dashboards --------------------------------------------------------------------------------
+
+
+def check_dashboard(case: Case, name: str, route: Route) -> None:
+    world = case.world
+    if name == "dashboards:programme":
+        missing = case.request("GET", reverse(name, args=[MISSING_CODE]))
+        for programme in models.Programme.objects.all():
+            for query in ("", f"?as_of={AS_OF}"):
+                url = reverse(name, args=[programme.code]) + query
+                response = case.request("GET", url)
+                if visible(case, programme):
+                    if response.status_code != 200:
+                        case.fail("GET", url, f"{response.status_code} for a visible programme")
+                else:
+                    case.same_as_missing("GET", url, response, missing, programme.code)
+        return
+    if name == "dashboards:pair":
+        codes = list(world.nations)
+        for a in codes:
+            for b in codes:
+                if a < b:
+                    case.request("GET", reverse(name, args=[a, b]))
+        return
+    if name == "dashboards:acknowledge":
+        missing = case.request("POST", reverse(name, args=[MISSING_PK]), data={"note": "x"})
+        for flag in models.Flag.objects.all():
+            url = reverse(name, args=[flag.pk])
+            response = case.request("POST", url, data={"note": "Seen in the matrix."})
+            if not visible(case, flag):
+                case.same_as_missing("POST", url, response, missing, str(flag.pk))
+        return
+    if name == "dashboards:flags":
+        url = reverse(name)
+        case.request("GET", url)
+        for status in ("open", "acknowledged", "resolved", ""):
+            case.request("GET", f"{url}?{urlencode({'status': status})}")
+        missing = case.request("GET", f"{url}?{urlencode({'programme': MISSING_CODE})}")
+        for programme in models.Programme.objects.all():
+            filtered = f"{url}?{urlencode({'programme': programme.code})}"
+            response = case.request("GET", filtered)
+            if not visible(case, programme):
+                case.same_as_missing("GET", filtered, response, missing, programme.code)
+        return
+    if "<" in route.route:
+        case.fail("GET", name, "the matrix does not know how to fill this dashboard URL")
+        return
+    case.request("GET", reverse(name))
+
+
+# -- the matrix --------------------------------------------------------------------------------
+
+
+def check_route(case: Case, name: str) -> None:
+    route = ROUTES[name]
+    if name.startswith("api:"):
+        if getattr(route.callback, "actions", None):
+            check_api(case, name, route)
+        else:
+            check_api_plain(case, name, route)
+    elif name in ADMIN_VIEWS:
+        check_admin(case, name)
+    elif name == "admin:autocomplete":
+        check_autocomplete(case)
+    elif name.startswith("admin:"):
+        if name in ADMIN_SITE_PLAIN:
+            case.request("GET", reverse(name))
+        elif name == "admin:app_list":
+            for app_label in {m._meta.app_label for m in admin.site._registry}:
+                case.request("GET", reverse(name, args=[app_label]))
+        else:
+            case.fail("GET", name, "the matrix does not know this admin URL")
+    elif name.startswith("dashboards:"):
+        check_dashboard(case, name, route)
+    else:
+        case.fail("GET", name, "the matrix does not know this URL")
+
+
+def test_every_url_pattern_is_covered():
+    """Every named URL is in the matrix or skipped for a stated reason."""
+    known_prefixes = ("api:", "dashboards:")
+    unknown = [
+        name
+        for name in ROUTES
+        if name not in SKIPPED
+        and name not in ADMIN_VIEWS
+        and name not in ADMIN_SITE_PLAIN
+        and name not in ("admin:autocomplete", "admin:app_list")
+        and not name.startswith(known_prefixes)
+    ]
+    assert unknown == []
+    assert len(ADMIN_VIEWS) > 100
+    assert autocomplete_cases()
+
+
+@pytest.mark.parametrize("name", matrix_names())
+@pytest.mark.parametrize("who", WHO, ids=WHO_IDS)
+def test_page_shows_nothing_hidden_from_the_nation(world, who, name, eager_celery, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    case = Case(world, who, client_for(world, who))
+    check_route(case, name)
+    assert not case.failures, "\n".join(case.failures)
+    if who is None and name in CONTROL_MUST_SEE:
+        assert case.seen_markers, f"the control user saw no marker on {name}: the check is blind"
+
+
+def _control_must_see() -> set[str]:
+    """Patterns that show records: the unrestricted control must find markers there."""
+    names = {
+        name
+        for name, (model, view) in ADMIN_VIEWS.items()
+        if issubclass(model, models.Tracked | models.Flag | models.BalanceSnapshot)
+        and view in ("changelist", "change")
+    }
+    names |= {
+        name
+        for name in ROUTES
+        if name.startswith("api:")
+        and name.endswith(("-list", "-detail", "-balance"))
+        and not any(part in name for part in ("nation-", "token-"))
+    }
+    names |= {"dashboards:portfolio", "dashboards:programme", "admin:autocomplete"}
+    return names
+
+
+CONTROL_MUST_SEE = _control_must_see()
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+
+REPORT_VOLATILE = ("computed_at", "last_scan_at", "open_flags")
+
+
+def _report(client: Client, code: str) -> tuple[dict, dict[str, str]]:
+    url = reverse("api:programme-balance", args=[code])
+    response = client.get(url, {"as_of": AS_OF.isoformat()})
+    assert response.status_code == 200, (url, response.status_code)
+    data = {key: value for key, value in response.json().items() if key not in REPORT_VOLATILE}
+    tables = {
+        section: text_of(
+            client.get(url, {"as_of": AS_OF.isoformat(), "format": "csv", "section": section})
+        )
+        for section in ("nations", "pairs")
+    }
+    return data, tables
+
+
+@pytest.mark.parametrize("code", ["qxalphaqx", "qxbravoqx", "qxcharlieqx", "qxdeltaqx"])
+@pytest.mark.parametrize("who", NATIONS)
+def test_balance_figures_are_those_of_the_visible_rows_only(world, who, code):
+    """The restricted report equals the unrestricted report of the world without the rows
+    hidden from that nation: no figure is derived from a hidden row."""
+    programme = world.programmes[code]
+    if not world.is_visible(who, programme):
+        response = client_for(world, who).get(reverse("api:programme-balance", args=[code]))
+        assert response.status_code == 404
+        return
+    restricted = _report(client_for(world, who), code)
+    with transaction.atomic():
+        world.delete_hidden(who)
+        expected = _report(client_for(world, None), code)
+        transaction.set_rollback(True)
+    assert restricted[0] == expected[0]
+    assert restricted[1] == expected[1]
+
+
+def test_balance_figures_of_the_control_include_the_hidden_rows(world):
+    """The comparison above can fail: with the hidden rows, the unrestricted figures differ."""
+    full = _report(client_for(world, None), "qxalphaqx")
+    with transaction.atomic():
+        world.delete_hidden("CCC")
+        reduced = _report(client_for(world, None), "qxalphaqx")
+        transaction.set_rollback(True)
+    assert full[0] != reduced[0]
+    assert "7777777.77" in json.dumps(full[0])
+
+
+# -- flags and notifications -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", WHO, ids=WHO_IDS)
+def test_flags_of_the_api_are_those_of_programmes_seen_in_full(world, who):
+    response = client_for(world, who).get(reverse("api:flag-list"), {"page_size": 1000})
+    assert response.status_code == 200
+    got = {row["id"] for row in response.json()["results"]}
+    assert got == {flag.pk for flag in world.visible_flags(who)}
+    assert leaked(response.content.decode(), world.hidden_markers(who)) == []
+
+
+def test_the_world_has_flags_for_the_matrix_to_check(world):
+    flags = list(models.Flag.objects.select_related("programme"))
+    assert any(f.severity == "critical" for f in flags)
+    assert world.visible_flags("AAA"), "AAA sees BRAVO and CHARLIE in full: their flags"
+    assert len(world.visible_flags("BBB")) < len(flags)
+    assert models.BalanceSnapshot.objects.exists()
+
+
+def test_critical_flag_mails_show_each_analyst_only_what_their_nation_may_see(
+    world, settings, monkeypatch
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    monkeypatch.setattr(notifications, "_claim", lambda key: True)
+    monkeypatch.setattr(notifications, "_mark_sent", lambda key: None)
+    critical = list(models.Flag.objects.filter(severity="critical").values_list("pk", flat=True))
+    assert critical
+    notifications.notify_critical_flags(critical)
+    assert mail.outbox
+    failures = []
+    for who in WHO:
+        address = world.users[who].email
+        received = [m for m in mail.outbox if address in [*m.to, *m.cc, *m.bcc]]
+        allowed = {flag.pk for flag in world.visible_flags(who)}
+        for message in received:
+            text = f"{message.subject}\n{message.body}"
+            bad = leaked(text, world.hidden_markers(who))
+            if bad:
+                failures.append(f"{who or 'unrestricted'}: mail {message.subject!r} shows {bad}")
+            for pk in re.findall(r"/admin/programs/flag/(\d+)/change/", message.body):
+                if int(pk) not in allowed:
+                    failures.append(
+                        f"{who or 'unrestricted'}: mailed flag {pk}, of a programme "
+                        "not seen in full"
+                    )
+        if who is None:
+            mailed = {
+                int(pk)
+                for message in received
+                for pk in re.findall(r"/admin/programs/flag/(\d+)/change/", message.body)
+            }
+            if mailed != set(critical):
+                failures.append(f"unrestricted: mailed {sorted(mailed)}, not {sorted(critical)}")
+    assert not failures, "\n".join(failures)
+
+
+#: Parts of a dashboard page that come from scans (flags, snapshot trends) or are drawn from
+#: them: a restricted user sees them only for programmes seen in full, so they are checked by
+#: the matrix (markers, 404s) rather than compared with the reduced world.
+PAGE_FROM_SCANS = ("flag", "trend", "chart", "scan", "snapshot", "name_of")
+
+
+def _page_figures(client: Client, url: str) -> dict:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    page = response.context["page"]
+    return {
+        key: value
+        for key, value in page.items()
+        if not any(part in key for part in PAGE_FROM_SCANS)
+    }
+
+
+def _dashboard_urls() -> list[tuple[str, str]]:
+    urls = [
+        (code, reverse("dashboards:programme", args=[code]) + f"?as_of={AS_OF}")
+        for code in ("qxalphaqx", "qxbravoqx", "qxcharlieqx", "qxdeltaqx")
+    ]
+    urls += [
+        (None, reverse("dashboards:pair", args=[a, b])) for a in NATIONS for b in NATIONS if a < b
+    ]
+    return urls
+
+
+@pytest.mark.parametrize(("code", "url"), _dashboard_urls(), ids=lambda v: v)
+@pytest.mark.parametrize("who", NATIONS)
+def test_dashboard_figures_are_those_of_the_visible_rows_only(world, who, code, url):
+    """Programme and pair pages of a restricted user show the figures an unrestricted user gets
+    from the world without the rows hidden from that nation."""
+    if code is not None and not world.is_visible(who, world.programmes[code]):
+        assert client_for(world, who).get(url).status_code == 404
+        return
+    restricted = _page_figures(client_for(world, who), url)
+    with transaction.atomic():
+        world.delete_hidden(who)
+        expected = _page_figures(client_for(world, None), url)
+        transaction.set_rollback(True)
+    assert restricted.keys() == expected.keys()
+    for key in restricted:
+        assert restricted[key] == expected[key], key
