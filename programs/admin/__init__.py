@@ -8,4 +8,5 @@ from programs.admin import (  # noqa: F401
     scenarios,
     techtransfer,
     tokens,
+    users,
 )

@@ -1,25 +1,170 @@
 """What every GCAPtrack admin shares: history with diffs, export of the filtered changelist,
-and (for the record kinds analysts bring in bulk) spreadsheet import.
+releasability by nation, and (for the record kinds analysts bring in bulk) spreadsheet import.
 
 History: ``SimpleHistoryAdmin`` adds the "History" page (who, when, and a "Changes" column with
 each field's old and new value, computed with ``diff_against``).
+
+Releasability (``programs.access``): a user restricted to a nation sees, counts, filters by,
+picks (select boxes, autocomplete) and exports only the records releasable to it; a hidden
+record's pages answer like a record that does not exist, its history pages 404.
 """
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
-from django.contrib.admin import RelatedFieldListFilter
+from django.contrib.admin import FieldListFilter, RelatedFieldListFilter
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Model, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
+from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
 from programs.admin.versions import StaleSaveGuardMixin
 from programs.imports.base import export_resource_for
 
 SPREADSHEET_FORMATS = [base_formats.CSV, base_formats.XLSX]
+HIDDEN = "(not releasable to you)"
+
+
+def _is_releasable_relation(field: Any) -> bool:
+    return bool(getattr(field, "remote_field", None)) and (
+        getattr(field, "related_model", None) in RELEASE_PATHS
+    )
+
+
+class ReleasedRelatedFieldListFilter(RelatedFieldListFilter):
+    """A related-field filter offering only the records the user may see.
+
+    Django's filter lists every related record; this one lists those releasable to the user's
+    nation. It is registered ahead of Django's for every relation to a releasable model, so a
+    plain ``list_filter = ("programme",)`` gets it too.
+    """
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list:
+        related = released(field.related_model._default_manager.all(), request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            related = related.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in related]
+
+
+FieldListFilter.register(
+    _is_releasable_relation, ReleasedRelatedFieldListFilter, take_priority=True
+)
+
+
+class ReleasedHistoryContextHelper(HistoricalRecordContextHelper):
+    """History diffs that name a record hidden from the user (an old programme, say) say so
+    instead of naming it."""
+
+    def __init__(self, *args: Any, visible: "VisibleRecords", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.visible = visible
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        value = super().prepare_delta_change_value(change, value)
+        if isinstance(value, list):
+            return [self.visible.shown(item) for item in value]
+        return self.visible.shown(value)
+
+
+class VisibleRecords:
+    """Which records of the releasable models a user may see, one query per model."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.pks: dict[type[Model], set] = {}
+
+    def __contains__(self, obj: Model) -> bool:
+        model = type(obj)
+        if model not in self.pks:
+            self.pks[model] = set(
+                released(model._default_manager.all(), self.user).values_list("pk", flat=True)
+            )
+        return obj.pk in self.pks[model]
+
+    def shown(self, value: Any) -> Any:
+        if isinstance(value, Model) and type(value) in RELEASE_PATHS and value not in self:
+            return HIDDEN
+        return value
+
+
+class ReleasedQuerysetMixin:
+    """Narrows a model admin or an inline to the records the user may see.
+
+    Select boxes and autocomplete of related records offer only visible ones (autocomplete
+    asks the related model's admin, whose ``get_queryset`` is narrowed too); an inline shows
+    only the visible rows of its parent and leaves the hidden ones alone.
+    """
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return released(super().get_queryset(request), request.user)
+
+    def _released_choices(self, db_field: Any, request: HttpRequest, kwargs: dict) -> QuerySet:
+        queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
+        if queryset is None:
+            queryset = db_field.related_model._default_manager.all()
+        return released(queryset, request.user)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if "queryset" not in kwargs and db_field.related_model in RELEASE_PATHS:
+            kwargs["queryset"] = self._released_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "releasable_to" and "widget" not in kwargs:
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        if "queryset" not in kwargs and db_field.related_model in RELEASE_PATHS:
+            kwargs["queryset"] = self._released_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ReleasedAdminMixin(ReleasedQuerysetMixin):
+    """A model admin narrowed to what the user may see, with its records' marking.
+
+    ``releasable_to`` is edited with checkboxes; a restricted user must keep their nation in
+    it. On save, links to hidden records the form could not show (a programme's hidden
+    predecessors) are kept.
+    """
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        form = super().get_form(request, obj, **kwargs)
+        return _with_marking_check(form, request.user)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        hidden = {}
+        if change and is_restricted(request.user):
+            for field in form.instance._meta.many_to_many:
+                if field.related_model in RELEASE_PATHS and field.name in form.cleaned_data:
+                    visible = released(field.related_model._default_manager.all(), request.user)
+                    hidden[field.name] = list(
+                        getattr(form.instance, field.name).exclude(pk__in=visible.values("pk"))
+                    )
+        super().save_related(request, form, formsets, change)
+        for name, records in hidden.items():
+            getattr(form.instance, name).add(*records)
+
+
+def _with_marking_check(form: type[forms.ModelForm], user: Any) -> type[forms.ModelForm]:
+    """The form, checking that a restricted user keeps their own nation in ``releasable_to``."""
+    if "releasable_to" not in form.base_fields:
+        return form
+
+    def clean_releasable_to(self: forms.ModelForm) -> Any:
+        nations = self.cleaned_data["releasable_to"]
+        message = releasable_nations_error(user, {nation.pk for nation in nations})
+        if message:
+            raise ValidationError(message)
+        return nations
+
+    return type(form.__name__, (form,), {"clean_releasable_to": clean_releasable_to})
 
 
 class ReadOnlyAdminMixin:
@@ -36,15 +181,69 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class TrackedAdmin(StaleSaveGuardMixin, ExportMixin, SimpleHistoryAdmin):
+class TrackedAdmin(StaleSaveGuardMixin, ReleasedAdminMixin, ExportMixin, SimpleHistoryAdmin):
     """Admin of a tracked record: history page, provenance, export of the filtered list.
 
-    Whoever may view a model may export what the changelist shows them.
+    Whoever may view a model may export what the changelist shows them. A restricted user
+    sees the history of records they see now: the history of a hidden record, or of a deleted
+    one (whose marking is gone with it), answers 404, and so does a past version that named a
+    record hidden from them; the "Changes" column names no hidden record.
     """
 
     formats = SPREADSHEET_FORMATS
     list_per_page = 50
     show_full_result_count = False
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ):
+        self._visible_or_404(request, object_id)
+        if is_restricted(request.user):
+            self._version_visible_or_404(request, object_id, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any):
+        if not is_restricted(request.user):
+            return super().get_historical_record_context_helper(request, historical_record)
+        if not hasattr(request, "_gcaptrack_visible_records"):
+            request._gcaptrack_visible_records = VisibleRecords(request.user)
+        return ReleasedHistoryContextHelper(
+            self.model, historical_record, visible=request._gcaptrack_visible_records
+        )
+
+    def _visible_or_404(self, request: HttpRequest, object_id: str) -> None:
+        if not is_restricted(request.user):
+            return
+        try:
+            found = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            found = False
+        if not found:
+            raise Http404
+
+    def _version_visible_or_404(self, request: HttpRequest, object_id: str, version_id: str):
+        """404 for a past version that named a record hidden from the user (or since deleted,
+        whose marking is unknown)."""
+        lookup = {self.model._meta.pk.attname: unquote(object_id), "history_id": version_id}
+        try:
+            version = self.model.history.filter(**lookup).first()
+        except (ValueError, ValidationError):
+            raise Http404 from None
+        if version is None:
+            raise Http404
+        for field in self.model._meta.concrete_fields:
+            if not _is_releasable_relation(field) or getattr(version, field.attname) is None:
+                continue
+            try:
+                related = getattr(version, field.name)
+            except ObjectDoesNotExist:
+                raise Http404 from None
+            if not released(type(related).objects.filter(pk=related.pk), request.user).exists():
+                raise Http404
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
@@ -101,7 +300,7 @@ class ImportExportTrackedAdmin(ImportMixin, TrackedAdmin):
 def titled_related_filter(title: str) -> type[RelatedFieldListFilter]:
     """A related-field filter with its own title (two filters on ``nation`` need two names)."""
 
-    class TitledFilter(RelatedFieldListFilter):
+    class TitledFilter(ReleasedRelatedFieldListFilter):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.title = title

@@ -1,5 +1,8 @@
 """Admin for flags and balance snapshots (owned by the balance engine).
 
+A user restricted to a nation sees flags and snapshots only of the programmes they see in full
+(``programs.access.released_flags``): they are computed from every row of the programme.
+
 Flags are raised by scans, never typed in: everything is read-only except acknowledging with a
 note, which analysts (``programs.acknowledge_flag``) do on a flag's page (the note field) or for
 many flags at once (an action with an intermediate page for the note). Viewers only look.
@@ -15,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 
+from programs.access import released_flags, released_snapshots
 from programs.admin.base import ReadOnlyAdminMixin
 from programs.balance.flags import (
     ACKNOWLEDGE_PERMISSION,
@@ -90,7 +94,9 @@ class FlagAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Flag]:
-        return super().get_queryset(request).prefetch_related("counterparts")
+        """A restricted user sees the flags of the programmes they see in full."""
+        flags = super().get_queryset(request).prefetch_related("counterparts")
+        return released_flags(flags, request.user)
 
     @admin.display(description="with")
     def counterpart_codes(self, flag: Flag) -> str:
@@ -184,6 +190,10 @@ class BalanceSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("programme", "nation")
     date_hierarchy = "taken_on"
     show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceSnapshot]:
+        """A restricted user sees the snapshots of the programmes they see in full."""
+        return released_snapshots(super().get_queryset(request), request.user)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None):
         return [field.name for field in self.model._meta.fields]

@@ -4,8 +4,13 @@ from typing import Any
 
 from django.contrib import admin
 
-from programs.admin.base import CheckedInlineFormSet, TrackedAdmin
-from programs.admin.nations import PROVENANCE_FIELDSET
+from programs.admin.base import (
+    CheckedInlineFormSet,
+    ReleasedQuerysetMixin,
+    ReleasedRelatedFieldListFilter,
+    TrackedAdmin,
+)
+from programs.admin.nations import PROVENANCE_FIELDSET, RELEASABILITY_FIELDSET
 from programs.models import Decision, DecisionBody, Participation, Seat, Vote
 
 PARTICIPANT_ERROR = "This nation does not take part in the programme."
@@ -23,7 +28,7 @@ class SeatInlineFormSet(CheckedInlineFormSet):
             form.add_error("nation", PARTICIPANT_ERROR)
 
 
-class SeatInline(admin.TabularInline):
+class SeatInline(ReleasedQuerysetMixin, admin.TabularInline):
     model = Seat
     formset = SeatInlineFormSet
     fields = ("nation", "votes", "veto", "chair", "source", "confidence")
@@ -42,6 +47,7 @@ class DecisionBodyAdmin(TrackedAdmin):
     fieldsets = (
         (None, {"fields": ("programme", "name", "level", "voting_rule")}),
         PROVENANCE_FIELDSET,
+        RELEASABILITY_FIELDSET,
     )
 
 
@@ -49,7 +55,7 @@ class DecisionBodyAdmin(TrackedAdmin):
 class SeatAdmin(TrackedAdmin):
     list_display = ("nation", "body", "votes", "veto", "chair", "confidence")
     list_filter = (
-        ("body__programme", admin.RelatedFieldListFilter),
+        ("body__programme", ReleasedRelatedFieldListFilter),
         "nation",
         "veto",
         "chair",
@@ -72,7 +78,7 @@ class VoteInlineFormSet(CheckedInlineFormSet):
             form.add_error("nation", f"{nation} holds no seat on this body.")
 
 
-class VoteInline(admin.TabularInline):
+class VoteInline(ReleasedQuerysetMixin, admin.TabularInline):
     model = Vote
     formset = VoteInlineFormSet
     fields = ("nation", "position", "source", "confidence")
@@ -92,9 +98,9 @@ class DecisionAdmin(TrackedAdmin):
         "confidence",
     )
     list_filter = (
-        ("body__programme", admin.RelatedFieldListFilter),
+        ("body__programme", ReleasedRelatedFieldListFilter),
         "outcome",
-        ("proposer", admin.RelatedFieldListFilter),
+        ("proposer", ReleasedRelatedFieldListFilter),
         "confidence",
     )
     list_select_related = ("body__programme", "proposer")
@@ -105,6 +111,7 @@ class DecisionAdmin(TrackedAdmin):
     fieldsets = (
         (None, {"fields": ("body", "title", "decided_on", "outcome", "proposer")}),
         PROVENANCE_FIELDSET,
+        RELEASABILITY_FIELDSET,
     )
 
     @admin.display(description="programme", ordering="body__programme__code")
@@ -116,7 +123,7 @@ class DecisionAdmin(TrackedAdmin):
 class VoteAdmin(TrackedAdmin):
     list_display = ("decision", "body", "nation", "position", "confidence")
     list_filter = (
-        ("decision__body__programme", admin.RelatedFieldListFilter),
+        ("decision__body__programme", ReleasedRelatedFieldListFilter),
         "nation",
         "position",
         "confidence",

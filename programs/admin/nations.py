@@ -7,11 +7,12 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from programs.admin.base import CheckedInlineFormSet, TrackedAdmin
+from programs.admin.base import CheckedInlineFormSet, ReleasedQuerysetMixin, TrackedAdmin
 from programs.models import Agreement, Nation, Organisation, OwnershipStake
 from programs.models.nations import agreement_nations_error, stake_total_error
 
 PROVENANCE_FIELDSET = ("Provenance", {"fields": ("source", "confidence")})
+RELEASABILITY_FIELDSET = ("Releasability", {"fields": ("releasable_to",)})
 
 
 @admin.register(Nation)
@@ -45,7 +46,7 @@ class StakeInlineFormSet(CheckedInlineFormSet):
             raise ValidationError(error)
 
 
-class OwnershipStakeInline(admin.TabularInline):
+class OwnershipStakeInline(ReleasedQuerysetMixin, admin.TabularInline):
     model = OwnershipStake
     fk_name = "venture"
     formset = StakeInlineFormSet
@@ -62,7 +63,11 @@ class OrganisationAdmin(TrackedAdmin):
     search_fields = ("name", "short_name", "nation__code", "nation__name")
     autocomplete_fields = ("nation",)
     inlines = (OwnershipStakeInline,)
-    fieldsets = ((None, {"fields": ("name", "short_name", "kind", "nation")}), PROVENANCE_FIELDSET)
+    fieldsets = (
+        (None, {"fields": ("name", "short_name", "kind", "nation")}),
+        PROVENANCE_FIELDSET,
+        RELEASABILITY_FIELDSET,
+    )
 
 
 @admin.register(OwnershipStake)
@@ -77,7 +82,16 @@ class OwnershipStakeAdmin(TrackedAdmin):
 class AgreementForm(forms.ModelForm):
     class Meta:
         model = Agreement
-        fields = ("name", "kind", "nations", "signed_on", "ended_on", "source", "confidence")
+        fields = (
+            "name",
+            "kind",
+            "nations",
+            "signed_on",
+            "ended_on",
+            "source",
+            "confidence",
+            "releasable_to",
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -100,6 +114,7 @@ class AgreementAdmin(TrackedAdmin):
     fieldsets = (
         (None, {"fields": ("name", "kind", "nations", "signed_on", "ended_on")}),
         PROVENANCE_FIELDSET,
+        RELEASABILITY_FIELDSET,
     )
 
     def get_queryset(self, request: Any) -> Any:

@@ -7,8 +7,14 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from programs.admin.base import CheckedInlineFormSet, ImportExportTrackedAdmin, TrackedAdmin
-from programs.admin.nations import PROVENANCE_FIELDSET
+from programs.admin.base import (
+    CheckedInlineFormSet,
+    ImportExportTrackedAdmin,
+    ReleasedQuerysetMixin,
+    ReleasedRelatedFieldListFilter,
+    TrackedAdmin,
+)
+from programs.admin.nations import PROVENANCE_FIELDSET, RELEASABILITY_FIELDSET
 from programs.imports.resources import ContributionResource, WorkshareAllocationResource
 from programs.models import (
     Contribution,
@@ -38,7 +44,7 @@ class ParticipationInlineFormSet(CheckedInlineFormSet):
             raise ValidationError(f"Agreed shares sum to {total}%, over 100%.")
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(ReleasedQuerysetMixin, admin.TabularInline):
     model = Participation
     formset = ParticipationInlineFormSet
     fields = ("nation", "role", "agreed_share", "joined_on", "left_on", "source", "confidence")
@@ -76,7 +82,7 @@ class ContributionInlineFormSet(CheckedInlineFormSet):
             form.add_error("nation", "This nation does not take part in the programme.")
 
 
-class ContributionInline(admin.TabularInline):
+class ContributionInline(ReleasedQuerysetMixin, admin.TabularInline):
     model = Contribution
     formset = ContributionInlineFormSet
     fields = ("nation", "period_start", "period_end", "amount", "source", "confidence")
@@ -84,7 +90,7 @@ class ContributionInline(admin.TabularInline):
     extra = 0
 
 
-class WorkPackageInline(admin.TabularInline):
+class WorkPackageInline(ReleasedQuerysetMixin, admin.TabularInline):
     model = WorkPackage
     fields = ("code", "name", "domain", "lead_organisation", "confidence")
     autocomplete_fields = ("lead_organisation",)
@@ -92,7 +98,7 @@ class WorkPackageInline(admin.TabularInline):
     extra = 0
 
 
-class ThresholdOverrideInline(admin.TabularInline):
+class ThresholdOverrideInline(ReleasedQuerysetMixin, admin.TabularInline):
     model = ThresholdOverride
     fields = ("rule", "parameter", "value", "source", "confidence")
     extra = 0
@@ -109,6 +115,7 @@ class ProgrammeAdmin(TrackedAdmin):
         (None, {"fields": ("code", "name", "status", "currency", "started_on", "ended_on")}),
         ("Merged programmes", {"fields": ("predecessors",)}),
         PROVENANCE_FIELDSET,
+        RELEASABILITY_FIELDSET,
     )
 
 
@@ -171,8 +178,8 @@ class WorkshareAllocationAdmin(ImportExportTrackedAdmin):
         "source",
     )
     list_filter = (
-        ("work_package__programme", admin.RelatedFieldListFilter),
-        ("organisation__nation", admin.RelatedFieldListFilter),
+        ("work_package__programme", ReleasedRelatedFieldListFilter),
+        ("organisation__nation", ReleasedRelatedFieldListFilter),
         "confidence",
     )
     list_select_related = ("work_package__programme", "organisation__nation")

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from programs.admin.base import ImportExportTrackedAdmin, titled_related_filter
-from programs.admin.nations import PROVENANCE_FIELDSET
+from programs.admin.nations import PROVENANCE_FIELDSET, RELEASABILITY_FIELDSET
 from programs.imports.resources import TechTransferMilestoneResource
 from programs.models import TechTransferMilestone
 from programs.services import milestones
@@ -55,6 +55,7 @@ class TechTransferMilestoneAdmin(ImportExportTrackedAdmin):
         ("Parties", {"fields": ("provider", "recipient", "access_level", "export_control")}),
         ("Progress", {"fields": ("planned_on", "status", "achieved_on")}),
         PROVENANCE_FIELDSET,
+        RELEASABILITY_FIELDSET,
     )
 
     @admin.display(description="provider", ordering="provider__name")
