@@ -267,3 +267,18 @@ def test_users_show_their_clearance(caveats, gb):
     )
     inline_models = {inline.opts.model for inline in change.context["inline_admin_formsets"]}
     assert models.Clearance in inline_models
+
+
+def test_deleting_a_record_that_hidden_records_depend_on_is_refused(caveats, gb):
+    hidden_role = factories.LeadershipRoleFactory(
+        programme=caveats.gcap, title="Secret chief", nation=models.Nation.objects.get(code="JPN")
+    )
+    hidden_role.releasable_to.set([models.Nation.objects.get(code="JPN")])
+    url = admin_url(models.Programme, "delete", caveats.gcap.pk)
+
+    confirm = gb.get(url)
+    assert confirm.status_code == 200
+    assert "not releasable to your nation" in confirm.text
+    assert "Secret chief" not in confirm.text
+    gb.post(url, {"post": "yes"})
+    assert models.Programme.objects.filter(pk=caveats.gcap.pk).exists()

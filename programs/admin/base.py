@@ -28,6 +28,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
 from programs.admin.versions import StaleSaveGuardMixin
 from programs.imports.base import export_resource_for
+from programs.services.hidden_dependants import REFUSAL, deletion_reaches_hidden
 
 SPREADSHEET_FORMATS = [base_formats.CSV, base_formats.XLSX]
 HIDDEN = "(not releasable to you)"
@@ -137,6 +138,13 @@ class ReleasedAdminMixin(ReleasedQuerysetMixin):
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
         form = super().get_form(request, obj, **kwargs)
         return _with_marking_check(form, request.user)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        """Refuse (as a protected deletion) one that would reach records hidden from the user,
+        without listing or counting them."""
+        if deletion_reaches_hidden(list(objs), request.user):
+            return [], {}, set(), [REFUSAL]
+        return super().get_deleted_objects(objs, request)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         hidden = {}

@@ -51,6 +51,7 @@ from programs.models import (
     WorkPackage,
     WorkshareAllocation,
 )
+from programs.services.hidden_dependants import REFUSAL, deletion_reaches_hidden
 from programs.tasks import scan_programme_task
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -220,7 +221,10 @@ class ConditionalMixin(ETagRetrieveMixin):
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
-            self._locked_current(request).delete()
+            instance = self._locked_current(request)
+            if deletion_reaches_hidden([instance], request.user):
+                return Response({"detail": REFUSAL}, status=status.HTTP_409_CONFLICT)
+            instance.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -314,3 +314,17 @@ def test_balance_of_a_visible_programme_is_computed_for_the_user(world, fcas, gb
     response = gbr_api.get("/api/v1/programmes/GCAP/balance/")
     assert response.status_code == 200
     assert {row["programme"] for row in response.json()["open_flags"]} == {"GCAP"}
+
+
+def test_deleting_a_record_that_hidden_records_depend_on_is_refused(world, gbr_api, api):
+    body = world.records["decision-body"]
+    body.seats.get(nation__code="JPN").releasable_to.set([world.nations["JPN"]])
+    url = f"/api/v1/decision-bodies/{body.pk}/"
+
+    refused = gbr_api.delete(url)
+    assert refused.status_code == 409
+    assert "not releasable to your nation" in refused.json()["detail"]
+    assert "JPN" not in refused.json()["detail"]
+    assert body.seats.count() == 3
+
+    assert api.delete(url).status_code == 204
