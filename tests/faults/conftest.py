@@ -153,7 +153,7 @@ class GCAPtrack:
         wait_until("gunicorn to answer", listening, 60)
         return web
 
-    def worker(self, **extra: str) -> Process:
+    def worker(self, *, wait: bool = True, **extra: str) -> Process:
         name = f"fault-{uuid.uuid4().hex[:6]}@%h"
         worker = self._start(
             "worker",
@@ -174,12 +174,16 @@ class GCAPtrack:
             **extra,
         )
 
+        if wait:
+            self.wait_ready(worker)
+        return worker
+
+    def wait_ready(self, worker: Process) -> None:
         def ready() -> bool:
             worker.check_running()
             return " ready." in worker.log()
 
         wait_until("the worker to be ready", ready, 60)
-        return worker
 
     def beat(self, **extra: str) -> Process:
         beat = self._start(
