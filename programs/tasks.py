@@ -49,7 +49,8 @@ def scan_all_task(as_of: str | None = None) -> list[dict]:
     """Scan every programme, then the cross-programme rules (the periodic task)."""
     began = timezone.now()
     results = scan_all(_date(as_of))
-    triggers.forget_missed_scans(covered_since=began)
+    if as_of is None:  # a scan of today covers the on-change scans missed before it began
+        triggers.forget_missed_scans(covered_since=began)
     _notify_after_commit(results)
     return [_summary(result) for result in results]
 
