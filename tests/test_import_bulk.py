@@ -178,6 +178,16 @@ def test_one_bad_row_writes_nothing_and_each_error_names_its_row_and_field(world
     assert WorkshareAllocation.history.count() == 0
 
 
+def test_an_xlsx_amount_is_read_as_written_not_as_its_binary_float(world):
+    columns = [["DEMO"], ["AIR"], ["AAA Aero"], [datetime.datetime(2024, 1, 1)], [10.1]]
+    header = ["programme", "work_package", "organisation", "period_start", "amount"]
+
+    outcome = WorkshareImporter().run(header, columns, dry_run=False)
+
+    assert outcome.counts["new"] == 1
+    assert WorkshareAllocation.objects.get().amount == Decimal("10.10")
+
+
 def test_a_file_without_a_key_column_is_refused_in_the_admin_as_a_whole(world, analyst):
     upload = csv_file("programme,work_package,period_start,amount\nDEMO,AIR,2024-01-01,1\n")
 

@@ -212,6 +212,10 @@ class BulkImporter:
                 cells = [
                     (cell.strip() or None) if isinstance(cell, str) else cell for cell in cells
                 ]
+            if model_field.get_internal_type() == "DecimalField":
+                # A spreadsheet's 10.1 is the binary float 10.0999…: read it as it is written
+                # (its shortest repr), as the import widgets did, not to eighteen digits.
+                cells = [repr(cell) if type(cell) is float else cell for cell in cells]
         else:
             cells = [model_field.get_default()] * self.size
         if name == "confidence":

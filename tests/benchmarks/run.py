@@ -303,17 +303,42 @@ def parse_wrk(output: str) -> dict:
     p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M)
     total = re.search(r"(\d+) requests in", output)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
         "p50_ms": ms(p50.group(1)) if p50 else None,
         "p99_ms": ms(p99.group(1)) if p99 else None,
         "requests": int(total.group(1)) if total else 0,
         "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": dict(
+            zip(
+                ("connect", "read", "write", "timeout"),
+                (int(n) for n in sockets.groups()) if sockets else (0, 0, 0, 0),
+                strict=True,
+            )
+        ),
     }
 
 
-def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    headers: dict[str, str],
+    threads: int = 1,
+    timeout: int = 10,
+) -> dict:
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        f"{timeout}s",
+        "--latency",
+    ]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     done = subprocess.run(
