@@ -146,6 +146,32 @@ REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+
+# Caches: with Redis, shared by every process (API throttling counts per user across gunicorn
+# workers; the balance report under a data version that every write moves, see
+# programs.data_version). A read with Redis unreachable is a miss (gcaptrack.cache). Without
+# Redis (the demo) throttling counts per process and reports are not cached: a version held by one
+# process could not see writes made by another (a management command).
+_REDIS_CACHE = {
+    "BACKEND": "gcaptrack.cache.TolerantRedisCache",
+    "LOCATION": REDIS_URL,
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+}
+CACHES = (
+    {
+        "default": {**_REDIS_CACHE, "KEY_PREFIX": "gcaptrack-cache"},
+        "reports": {
+            **_REDIS_CACHE,
+            "KEY_PREFIX": "gcaptrack-reports",
+            "TIMEOUT": env_int("BALANCE_REPORT_CACHE_SECONDS", 3600),
+        },
+    }
+    if REDIS_URL
+    else {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "reports": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gcaptrack")
 # JSON only: no pickle, so a message on the broker can never run code in the worker.

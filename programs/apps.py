@@ -7,9 +7,10 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Programmes"
 
     def ready(self) -> None:
-        from programs import schedules, signals
+        from programs import data_version, schedules, signals
 
         signals.connect()
+        data_version.connect()
         post_migrate.connect(
             schedules.install_after_migrate, sender=self, dispatch_uid="install-schedules"
         )

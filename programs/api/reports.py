@@ -3,16 +3,23 @@ live flags and the time of the scan they come from (a selector: reads only).
 
 For a restricted user (``programs.access``) the metrics are computed over the rows released to
 their nation only, and flags appear only for programmes they see in full.
+
+:func:`balance_report_data` serves the serialised report from the ``reports`` cache, keyed by
+programme, day, viewer nation and data version (``programs.data_version``): any write moves the
+version, so a cached report is never older than the data.
 """
 
 import dataclasses
 import datetime
 from typing import Any
 
+from django.core.cache import caches
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from programs import data_version
 from programs.access import released_flags, released_snapshots, viewer_nation
+from programs.api.serializers import BalanceReportSerializer
 from programs.balance.metrics import programme_balance
 from programs.models import BalanceSnapshot, Flag, Programme
 
@@ -56,3 +63,22 @@ def balance_report(
     report["last_scan_at"] = last_scan_at(programme, user)
     report["open_flags"] = list(live_flags(programme, user))
     return report
+
+
+def balance_report_data(
+    programme: Programme, as_of: datetime.date | None = None, *, user=None
+) -> dict[str, Any]:
+    """:func:`balance_report` serialised (``BalanceReportSerializer``), from the cache when the
+    data has not changed since it was computed for the same day and viewer nation."""
+    as_of = as_of or timezone.localdate()
+    nation = viewer_nation(user)
+    key = (
+        f"balance:{programme.pk}:{as_of.isoformat()}:{'all' if nation is None else nation}:"
+        f"{data_version.current()}"
+    )
+    cache = caches[data_version.CACHE_ALIAS]
+    data = cache.get(key)
+    if data is None:
+        data = BalanceReportSerializer(balance_report(programme, as_of, user=user)).data
+        cache.set(key, data)
+    return data

@@ -29,7 +29,7 @@ from programs.api.conditional import check_if_match, etag_of, matches_if_none_ma
 from programs.api.pagination import CursorPagination
 from programs.api.permissions import CanAcknowledgeFlags, CanScan, IsAnalystOrViewer
 from programs.api.renderers import XLSX_MEDIA_TYPE, columns_of, stream_csv, write_xlsx
-from programs.api.reports import balance_report
+from programs.api.reports import balance_report_data
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
 from programs.models import (
@@ -269,6 +269,11 @@ class ProgrammeViewSet(TrackedViewSet):
     ordering = ["code"]
     ordering_fields = ["code", "name", "status", "started_on"]
 
+    def get_queryset(self):
+        if self.action == "balance":  # the programme's own representation is not sent
+            return released(Programme.objects.all(), self.request_user())
+        return super().get_queryset()
+
     @extend_schema(
         parameters=[serializers.BalanceQuerySerializer],
         responses={
@@ -288,8 +293,7 @@ class ProgrammeViewSet(TrackedViewSet):
         programme = self.get_object()
         query = serializers.BalanceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        report = balance_report(programme, query.validated_data.get("as_of"), user=request.user)
-        data = serializers.BalanceReportSerializer(report).data
+        data = balance_report_data(programme, query.validated_data.get("as_of"), user=request.user)
         fmt = request.accepted_renderer.format
         if fmt == "csv":
             return Response(list(data[query.validated_data["section"]]))

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from programs import data_version
 from programs.access import released_to
 from programs.balance.flags import apply_conditions
 from programs.balance.metrics import ProgrammeBalance, global_returns, programme_balance
@@ -118,6 +119,7 @@ def scan_programme(
         )
         outcome = _run_rules(programme_rules(), balance, thresholds, programme=locked)
         snapshots = write_snapshots(locked, balance, returns_cache)
+        data_version.bump()  # flags and snapshots are written with update() and bulk_create()
     return ScanResult(
         programme=locked.code,
         as_of=as_of,
@@ -149,6 +151,7 @@ def scan_global(
         )
         thresholds = {r.name: thresholds_for(r.name) for r in global_rules()}
         outcome = _run_rules(global_rules(), returns, thresholds, programme=None)
+        data_version.bump()
     return ScanResult(
         programme=None,
         as_of=as_of,

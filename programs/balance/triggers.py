@@ -32,6 +32,7 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from programs import data_version
 from programs import models as m
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,10 @@ def request_scans(programme_ids: Iterable[int | None]) -> None:
     """Queue one scan of each programme when the current transaction commits.
 
     Outside a transaction the scan is queued at once. Programmes deleted meanwhile are skipped.
+    Every writer calls this (bulk writers too), so it also moves the data version that cached
+    balance reports are keyed by.
     """
+    data_version.bump()
     if not settings.CELERY_ON_CHANGE_SCANS:
         return
     connection = transaction.get_connection()

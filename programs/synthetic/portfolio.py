@@ -28,6 +28,7 @@ from itertools import islice
 from django.db import connection, transaction
 from django.db.models import Model
 
+from programs import data_version
 from programs.models import (
     Agreement,
     Confidence,
@@ -803,4 +804,6 @@ def generate_portfolio(
         raise ValueError(
             f"A portfolio for seed {seed} is already in this database (programmes syn{seed}-*)."
         )
-    return PortfolioGenerator(size, seed, progress).run()
+    counts = PortfolioGenerator(size, seed, progress).run()
+    data_version.bump()  # COPY and bulk_create send no signals
+    return counts

@@ -1,0 +1,71 @@
+"""Django's Redis cache, made safe to share one Redis with Celery and to lose for a while.
+
+* With Redis unreachable a read is a miss and a write is dropped (logged), so requests keep
+  working (API throttling lets requests through; balance reports are computed, not cached), as
+  the rest of the app does without its broker.
+* ``clear()`` deletes this cache's keys (its ``KEY_PREFIX``) only, never the whole Redis
+  database, which also holds Celery's queues and the scan bookkeeping.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import redis
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+
+_UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
+
+
+def _tolerant(default):
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except _UNREACHABLE as error:
+                logger.warning("cache %s unreachable (%s): %s", method.__name__, error, args[:1])
+                return default(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _get_default(key, default=None, version=None):
+    return default
+
+
+def _constant(value):
+    return lambda *args, **kwargs: value() if callable(value) else value
+
+
+class TolerantRedisCache(RedisCache):
+    """A miss when Redis cannot be reached; ``clear()`` limited to the key prefix."""
+
+    get = _tolerant(_get_default)(RedisCache.get)
+    get_many = _tolerant(_constant(dict))(RedisCache.get_many)
+    has_key = _tolerant(_constant(False))(RedisCache.has_key)
+    add = _tolerant(_constant(False))(RedisCache.add)
+    set = _tolerant(_constant(None))(RedisCache.set)
+    set_many = _tolerant(_constant(list))(RedisCache.set_many)
+    touch = _tolerant(_constant(False))(RedisCache.touch)
+    delete = _tolerant(_constant(False))(RedisCache.delete)
+    delete_many = _tolerant(_constant(None))(RedisCache.delete_many)
+
+    @_tolerant(_constant(None))
+    def clear(self) -> None:
+        if not self.key_prefix:
+            raise ValueError("TolerantRedisCache.clear() needs a KEY_PREFIX")
+        client = self._cache.get_client(write=True)
+        batch = []
+        for key in client.scan_iter(match=f"{self.key_prefix}:*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.delete(*batch)
+                batch = []
+        if batch:
+            client.delete(*batch)
