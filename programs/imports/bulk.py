@@ -18,7 +18,8 @@ per file, column by column:
   with ``COPY`` (ids drawn from the table's sequence in one query), changed rows with one
   ``UPDATE … FROM unnest(…)`` per batch, and every written row gets its historical row (user,
   time, change reason, all tracked fields, and for an update the record's releasability
-  marking) just as ``save()`` would write it. Each programme touched gets one on-change scan
+  marking) just as ``save()`` would write it. (On the demo's SQLite, without ``COPY``, the
+  same writes go through ``bulk_create`` / ``bulk_update`` and simple-history's bulk history.) Each programme touched gets one on-change scan
   when the transaction commits.
 
 The database's own constraints stay the last word: a row they refuse rolls the whole file back.
@@ -435,7 +436,9 @@ class BulkImporter:
         """Insert the new rows, update the changed ones, and one historical row for each."""
         new = [i for i, kind in enumerate(kinds) if kind == NEW]
         changed = [i for i, kind in enumerate(kinds) if kind == UPDATE]
-        if new:
+        if connection.vendor != "postgresql":
+            self.write_portably(new, [updates[i] for i in changed])
+        if new and connection.vendor == "postgresql":
             ids = self.next_ids(self.model, self.model._meta.pk.column, len(new))
             columns: dict[str, list[Any]] = {self.model._meta.pk.attname: ids}
             for f in self.model._meta.concrete_fields:
@@ -449,7 +452,7 @@ class BulkImporter:
                     columns[f.attname] = [f.get_default()] * len(new)
             copy_rows(self.model, columns)
             self.write_history(columns, len(new), "+")
-        if changed:
+        if changed and connection.vendor == "postgresql":
             fields = sorted({name for i in changed for name in updates[i][1]})
             records = [updates[i][0] for i in changed]
             for start in range(0, len(records), BATCH_SIZE):
@@ -460,6 +463,35 @@ class BulkImporter:
             pks = [getattr(record, self.pk_attname) for record in records]
             self.copy_markings(dict(zip(pks, history_ids, strict=True)))
         request_scans(self.programmes_of(new + changed))
+
+    def write_portably(self, new: list[int], changed: list[tuple[Any, dict[str, Any]]]) -> None:
+        """The same writes through the ORM, for the demo's SQLite (no ``COPY``, no sequences):
+        ``bulk_create`` and ``bulk_update`` in batches, and simple-history's bulk history."""
+        history = self.model.history
+        now = timezone.now()
+        extra = {
+            "batch_size": BATCH_SIZE,
+            "default_user": self.user,
+            "default_change_reason": self.reason,
+            "default_date": now,
+        }
+        if new:
+            created = self.model.objects.bulk_create(
+                [self.new_instance(i) for i in new], batch_size=BATCH_SIZE
+            )
+            history.bulk_history_create(created, **extra)
+        if changed:
+            attnames = [f.attname for f in self.model._meta.concrete_fields]
+            records = [
+                self.model.from_db(None, attnames, [getattr(record, a) for a in attnames])
+                for record, _ in changed
+            ]
+            fields = sorted({name for _, before in changed for name in before})
+            self.model.objects.bulk_update(records, fields, batch_size=BATCH_SIZE)
+            written = history.bulk_history_create(records, update=True, **extra)
+            self.copy_markings(
+                {record.pk: h.history_id for record, h in zip(records, written, strict=True)}
+            )
 
     def write_history(self, columns: dict[str, list[Any]], count: int, kind: str) -> list[int]:
         """One historical row per written record (who, when, why, every tracked field), as
