@@ -157,6 +157,12 @@ def viewer_nation(user) -> int | None:
     return nation_id
 
 
+def remember_viewer_nation(user, nation_id: int | None) -> None:
+    """Record the user's clearance nation read along with the user (API tokens), so that
+    :func:`viewer_nation` needs no query of its own."""
+    user._gcaptrack_viewer_nation = nation_id
+
+
 def is_restricted(user) -> bool:
     return viewer_nation(user) is not None
 

@@ -11,6 +11,7 @@ version, so a cached report is never older than the data.
 
 import dataclasses
 import datetime
+from collections import OrderedDict
 from typing import Any
 
 from django.core.cache import caches
@@ -76,9 +77,25 @@ def balance_report_data(
         f"balance:{programme.pk}:{as_of.isoformat()}:{'all' if nation is None else nation}:"
         f"{data_version.current()}"
     )
-    cache = caches[data_version.CACHE_ALIAS]
-    data = cache.get(key)
+    data = _recent.get(key)
     if data is None:
-        data = BalanceReportSerializer(balance_report(programme, as_of, user=user)).data
-        cache.set(key, data)
+        cache = caches[data_version.CACHE_ALIAS]
+        data = cache.get(key)
+        if data is None:
+            data = BalanceReportSerializer(balance_report(programme, as_of, user=user)).data
+            cache.set(key, data)
+        _remember(key, data)
     return data
+
+
+#: This process's most recently served reports, by the same keys (which carry the data
+#: version, so an entry is exact whenever its key is asked for): a hit then costs no transfer
+#: and no unpickling of the report from Redis.
+_recent: OrderedDict[str, Any] = OrderedDict()
+RECENT_REPORTS = 64
+
+
+def _remember(key: str, data: Any) -> None:
+    _recent[key] = data
+    while len(_recent) > RECENT_REPORTS:
+        _recent.popitem(last=False)

@@ -11,8 +11,10 @@ import secrets
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from programs.access import remember_viewer_nation
 from programs.models import ApiToken
 
 KEY_MARK = "gct"
@@ -58,7 +60,12 @@ def token_for_key(key: str) -> ApiToken:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_MARK:
         raise TokenRejected("Malformed API token.")
-    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .annotate(viewer_nation_id=F("user__clearance__nation_id"))
+        .filter(prefix=parts[1])
+        .first()
+    )
     if token is None or not hmac.compare_digest(token.key_hash, _hash(key)):
         raise TokenRejected("Unknown API token.")
     now = timezone.now()
@@ -71,4 +78,5 @@ def token_for_key(key: str) -> ApiToken:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+    remember_viewer_nation(token.user, token.viewer_nation_id)
     return token
