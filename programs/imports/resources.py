@@ -75,7 +75,7 @@ def organisation_field(attribute: str) -> fields.Field:
 
 
 #: Rows of a preview shown in full; the counts always cover the whole file.
-PREVIEW_ROWS = 1000
+PREVIEW_ROWS = 200
 
 
 class BulkImportResource(TrackedResource):
