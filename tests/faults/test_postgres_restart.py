@@ -1,6 +1,7 @@
 """PostgreSQL restarted under a running web server: while it is down, requests get a clean 503
 (JSON with Retry-After for the API, a short page for the dashboards), and once it is back the
-very next requests succeed, without restarting gunicorn (connections are health-checked)."""
+very next requests succeed, without restarting gunicorn; a restart between two requests costs
+no request at all (connections are health-checked)."""
 
 import pytest
 
@@ -53,3 +54,10 @@ def test_requests_get_503_while_postgres_is_down_and_succeed_at_once_after_its_r
     )
     assert renamed.status == 200, renamed.body
     assert api.get("/api/v1/programmes/GCAP/").body["name"] == "GCAP (renamed)"
+
+    # A restart between two requests costs no request at all: each thread's broken connection
+    # is noticed (health check) and replaced before the request uses it.
+    fault_postgres.server.stop("fast")
+    fault_postgres.server.start()
+    again = [api.get(path) for _ in range(3 * THREADS) for path in PATHS]
+    assert [response.status for response in again] == [200] * len(again), again
