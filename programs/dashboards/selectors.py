@@ -353,6 +353,19 @@ class TieRow:
     programmes: list[tuple[str, str, datetime.date, Decimal]]
     agreements: list[tuple[str, datetime.date]]
 
+    # Written here rather than looped over in the template: a pair may share dozens of
+    # programmes, and the template engine's per-item cost made this table most of the page.
+    @property
+    def programmes_text(self) -> str:
+        return "; ".join(
+            f"{name} ({code}, from {start:%Y}, {years} yrs)"
+            for code, name, start, years in self.programmes
+        )
+
+    @property
+    def agreements_text(self) -> str:
+        return "; ".join(f"{name} ({signed:%Y})" for name, signed in self.agreements)
+
 
 CONFIDENCES = [value for value, _ in Confidence.choices]
 
