@@ -66,6 +66,7 @@ def fault_postgres() -> Iterator[FaultPostgres]:
         pytest.skip("fault tests need PostgreSQL's server binaries and redis-server")
     server = Postgres()
     try:
+        server.init()
         server.start()
         server.create_database(TEMPLATE)
         env = app_environment(

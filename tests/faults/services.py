@@ -73,6 +73,9 @@ class Postgres:
         self.log_path = self.root / "postgres.log"
         self.port = spare_port()
         self.process: subprocess.Popen | None = None
+
+    def init(self) -> None:
+        """initdb: a new cluster, trust authentication, user ``postgres``."""
         subprocess.run(
             [
                 self.bin / "initdb",
