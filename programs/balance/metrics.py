@@ -463,11 +463,12 @@ def programme_balance(
             "nation_id", "role", "agreed_share", "joined_on", "left_on"
         )
     }
-    active_ids = set(
-        visible(Participation.objects.filter(programme_id=pid))
-        .filter(active_on(as_of, "joined_on", "left_on"))
-        .values_list("nation_id", flat=True)
-    )
+    active_ids = {
+        nid
+        for nid, row in participations.items()
+        if (row["joined_on"] is None or row["joined_on"] <= as_of)
+        and (row["left_on"] is None or row["left_on"] > as_of)
+    }  # active_on(as_of, "joined_on", "left_on"), on the rows already read
     contributed = {
         row["nation_id"]: money(row["total"])
         for row in visible(Contribution.objects.filter(programme_id=pid))
