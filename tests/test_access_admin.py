@@ -2,6 +2,8 @@
 filters by, picks and reads the history of only what is releasable to it. An unrestricted
 analyst, on the same data, still sees everything."""
 
+import csv
+import io
 from dataclasses import dataclass
 
 import pytest
@@ -282,3 +284,50 @@ def test_deleting_a_record_that_hidden_records_depend_on_is_refused(caveats, gb)
     assert "Secret chief" not in confirm.text
     gb.post(url, {"post": "yes"})
     assert models.Programme.objects.filter(pk=caveats.gcap.pk).exists()
+
+
+@pytest.mark.parametrize("view", ["change", "delete", "history"])
+@pytest.mark.parametrize("model", [models.Flag, models.BalanceSnapshot])
+def test_a_hidden_flag_or_snapshot_answers_like_a_missing_one(caveats, gb, model, view):
+    if view == "history" and not hasattr(model, "history"):
+        return
+    hidden_url = admin_url(model, view, model.objects.get(programme=caveats.fcas).pk)
+    missing_url = admin_url(model, view, 987654321)
+    hidden, missing = gb.get(hidden_url), gb.get(missing_url)
+    assert hidden.status_code == missing.status_code
+    assert hidden.content.replace(hidden_url.encode(), b"?") == missing.content.replace(
+        missing_url.encode(), b"?"
+    )
+
+
+def test_deleting_a_nation_names_no_hidden_record_that_protects_it(caveats, gb):
+    url = admin_url(models.Nation, "delete", models.Nation.objects.get(code="FRA").pk)
+    confirm = gb.get(url)
+    assert confirm.status_code == 200
+    assert "not releasable to your nation" in confirm.text
+    assert "FCAS" not in confirm.text
+
+
+def exported_csv(client, model) -> str:
+    url = admin_url(model, "export")
+    form = client.get(url).context["form"]
+    data = {"format": "0", "resource": "0"}
+    data.update(
+        {
+            name: "on"
+            for name, field in form.fields.items()
+            if getattr(field, "is_selectable_field", False)
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_exports_leave_out_hidden_rows_and_links_to_hidden_records(caveats, gb, everyone):
+    caveats.gcap.predecessors.set([caveats.fcas])
+    restricted = list(csv.DictReader(io.StringIO(exported_csv(gb, models.Programme))))
+    assert [(row["code"], row["predecessors"]) for row in restricted] == [("GCAP", "")]
+    control = list(csv.DictReader(io.StringIO(exported_csv(everyone, models.Programme))))
+    assert {row["code"]: row["predecessors"] for row in control}["GCAP"] != ""
+    assert "Secret engine core" not in exported_csv(gb, models.TechTransferMilestone)

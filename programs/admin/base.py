@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.admin import FieldListFilter, RelatedFieldListFilter
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
@@ -201,6 +201,17 @@ class TrackedAdmin(StaleSaveGuardMixin, ReleasedAdminMixin, ExportMixin, SimpleH
     formats = SPREADSHEET_FORMATS
     list_per_page = 50
     show_full_result_count = False
+
+    def get_export_queryset(self, request: HttpRequest) -> QuerySet:
+        """The changelist's rows; their links to hidden records (predecessors) left out."""
+        queryset = super().get_export_queryset(request)
+        if not is_restricted(request.user):
+            return queryset
+        for field in self.model._meta.many_to_many:
+            if field.related_model in RELEASE_PATHS:
+                visible = released(field.related_model._default_manager.all(), request.user)
+                queryset = queryset.prefetch_related(Prefetch(field.name, queryset=visible))
+        return queryset
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None):
         self._visible_or_404(request, object_id)

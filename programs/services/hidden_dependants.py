@@ -2,15 +2,15 @@
 
 Deleting a programme, say, cascades to everything in it; for a user restricted to a nation
 some of those rows may be hidden. Letting the deletion through would destroy data they cannot
-see, and listing what would go (the admin's confirmation page) would name it. Both the API and
-the admin refuse instead, without saying what depends on the record.
+see, and listing what would go or what prevents it (the admin's confirmation page) would name
+it. Both the API and the admin refuse instead, without saying what depends on the record.
 """
 
 from collections.abc import Sequence
 
+from django.contrib.admin.utils import NestedObjects
 from django.db import router
 from django.db.models import Model
-from django.db.models.deletion import Collector
 
 from programs.access import RELEASE_PATHS, is_restricted, released
 
@@ -20,21 +20,28 @@ REFUSAL = (
 )
 
 
-def deletion_reaches_hidden(objs: Sequence[Model], user) -> bool:
-    """Whether deleting ``objs`` would also delete rows hidden from the user.
+def _any_hidden(objs, user) -> bool:
+    by_model: dict[type[Model], set] = {}
+    for obj in objs:
+        by_model.setdefault(type(obj), set()).add(obj.pk)
+    for model, pks in by_model.items():
+        if model in RELEASE_PATHS and released(
+            model.objects.filter(pk__in=pks), user
+        ).count() < len(pks):
+            return True
+    return False
 
-    Protected relations raise ``ProtectedError`` from the collector, as the deletion would.
-    """
+
+def deletion_reaches_hidden(objs: Sequence[Model], user) -> bool:
+    """Whether deleting ``objs`` would delete, or is prevented by, rows hidden from the user."""
     if not objs or not is_restricted(user):
         return False
-    collector = Collector(using=router.db_for_write(type(objs[0])))
+    collector = NestedObjects(using=router.db_for_write(type(objs[0])))
     collector.collect(list(objs))
-    for model, instances in collector.data.items():
-        if model not in RELEASE_PATHS:
-            continue
-        pks = {obj.pk for obj in instances}
-        if released(model.objects.filter(pk__in=pks), user).count() < len(pks):
-            return True
+    if any(_any_hidden(instances, user) for instances in collector.data.values()):
+        return True
+    if _any_hidden(collector.protected, user):
+        return True
     for queryset in collector.fast_deletes:
         if queryset.model not in RELEASE_PATHS:
             continue
