@@ -330,6 +330,8 @@ def check_api(case: Case, name: str, route: Route) -> None:
             if exported.status_code == 200 and expected is not None:
                 rows = csv_rows(exported) if fmt == "csv" else xlsx_rows(exported)
                 case.expect_count("GET", f"{url}?format={fmt}", len(rows), expected)
+        if "post" in actions:
+            check_api_create(case, url, view_class)
         return
     objects = list(model.objects.all()) if model is not None else []
     if suffix == "detail":
@@ -383,6 +385,34 @@ def check_api(case: Case, name: str, route: Route) -> None:
                     case.fail(method, url + query, "404 for a visible record")
             else:
                 case.same_as_missing(method, url + query, response, missing, key)
+
+
+def check_api_create(case: Case, url: str, view_class) -> None:
+    """Creating a record that names a hidden one (its programme, organisation, ...) is refused
+    exactly as when it names one that does not exist."""
+    tracked = {type(entry.obj) for entry in case.world.entries}
+    for field_name, api_field in view_class.serializer_class().fields.items():
+        if api_field.read_only:
+            continue
+        relation = getattr(api_field, "child_relation", api_field)
+        queryset = getattr(relation, "queryset", None)
+        if queryset is None or queryset.model not in tracked:
+            continue
+        slug = getattr(relation, "slug_field", "pk")
+        many = relation is not api_field
+
+        def payload(value, field_name=field_name, many=many) -> dict:
+            return {field_name: [value] if many else value}
+
+        missing_value = MISSING_CODE if slug != "pk" else int(MISSING_PK)
+        missing = case.request("POST", url, data=payload(missing_value))
+        hidden = [obj for obj in queryset.model.objects.all() if not visible(case, obj)]
+        for obj in hidden[:SAMPLE]:
+            value = getattr(obj, slug)
+            response = case.request("POST", url, data=payload(value))
+            case.same_as_missing(
+                "POST", f"{url} {field_name}={value}", response, missing, str(value)
+            )
 
 
 def check_api_plain(case: Case, name: str, route: Route) -> None:
