@@ -135,7 +135,13 @@ def test_a_hidden_record_page_answers_like_a_missing_one(caveats, gb):
 def test_history_of_a_hidden_or_deleted_record_is_404(caveats, gb, everyone):
     milestone = models.TechTransferMilestone
     version = caveats.hidden.history.get().history_id
-    assert gb.get(admin_url(milestone, "history", caveats.hidden.pk)).status_code == 404
+    hidden_url = admin_url(milestone, "history", caveats.hidden.pk)
+    missing_url = admin_url(milestone, "history", 987654321)
+    hidden, missing = gb.get(hidden_url), gb.get(missing_url)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content.replace(hidden_url.encode(), b"?") == missing.content.replace(
+        missing_url.encode(), b"?"
+    )
     version_url = reverse(
         "admin:programs_techtransfermilestone_simple_history", args=[caveats.hidden.pk, version]
     )
