@@ -7,6 +7,7 @@ one transaction: a 400 or 412 leaves the database as it was.
 """
 
 from celery.result import AsyncResult
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, ProtectedError, QuerySet, RestrictedError
@@ -17,13 +18,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from programs.access import released, released_flags
+from programs.access import is_restricted, released, released_flags
 from programs.api import filters, serializers
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
 from programs.api.pagination import CursorPagination
@@ -53,6 +54,11 @@ from programs.models import (
 )
 from programs.services.hidden_dependants import REFUSAL, deletion_reaches_hidden
 from programs.tasks import scan_programme_task
+
+#: Who queued a task, kept as long as Celery keeps results (a day by default): a user restricted
+#: to a nation reads only the status of their own tasks.
+TASK_OWNER_KEY = "api:task-owner:{}"
+TASK_OWNER_SECONDS = 24 * 60 * 60
 
 EXPORT_FORMATS = ("csv", "xlsx")
 EXPORT_CHUNK = 500
@@ -327,6 +333,7 @@ class ProgrammeViewSet(TrackedViewSet):
         body.is_valid(raise_exception=True)
         as_of = body.validated_data.get("as_of")
         result = scan_programme_task.delay(programme.code, as_of.isoformat() if as_of else None)
+        cache.set(TASK_OWNER_KEY.format(result.id), request.user.pk, TASK_OWNER_SECONDS)
         data = {
             "task_id": result.id,
             "status_url": request.build_absolute_uri(reverse("api:task", args=[result.id])),
@@ -469,16 +476,26 @@ class FlagViewSet(JSONErrorsMixin, ExportMixin, ETagRetrieveMixin, viewsets.Read
 
 
 class TaskView(JSONErrorsMixin, APIView):
-    """The state of a queued task (a scan), from Celery's result backend."""
+    """The state of a queued task (a scan), from Celery's result backend.
+
+    A user restricted to a nation sees only the tasks they queued (others answer 404).
+    """
 
     permission_classes = [IsAnalystOrViewer]
     renderer_classes = [JSONRenderer]
 
     @extend_schema(
-        responses={200: serializers.TaskSerializer},
-        description="Celery cannot tell an unknown task id from a queued one: both are PENDING.",
+        responses={
+            200: serializers.TaskSerializer,
+            404: OpenApiResponse(description="A restricted user's request for another's task."),
+        },
+        description="Celery cannot tell an unknown task id from a queued one: both are PENDING. "
+        "A user restricted to a nation reads only the tasks they queued.",
     )
     def get(self, request, task_id):
+        owner = cache.get(TASK_OWNER_KEY.format(task_id))
+        if is_restricted(request.user) and owner != request.user.pk:
+            raise NotFound
         result = AsyncResult(str(task_id))
         failed = result.failed()
         data = {

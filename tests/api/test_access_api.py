@@ -328,3 +328,16 @@ def test_deleting_a_record_that_hidden_records_depend_on_is_refused(world, gbr_a
     assert body.seats.count() == 3
 
     assert api.delete(url).status_code == 204
+
+
+def test_a_restricted_user_reads_the_status_of_their_own_tasks_only(world, gbr_api, api):
+    queued = gbr_api.post("/api/v1/programmes/GCAP/scan/", {}, format="json")
+    assert queued.status_code == 202
+    url = f"/api/v1/tasks/{queued.json()['task_id']}/"
+    assert gbr_api.get(url).status_code == 200
+    assert api.get(url).status_code == 200
+
+    jpn_api = cleared_client(world.nations["JPN"], username="jp-analyst")
+    assert jpn_api.get(url).status_code == 404
+    others = api.post("/api/v1/programmes/GCAP/scan/", {}, format="json").json()["task_id"]
+    assert gbr_api.get(f"/api/v1/tasks/{others}/").status_code == 404
