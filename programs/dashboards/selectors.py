@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from programs.access import (
@@ -387,36 +387,59 @@ class ProvenanceRow:
 
 def provenance_counts(programme: Programme, user=None) -> list[ProvenanceRow]:
     """How many of the programme's records (of those the user may see) are reported,
-    estimated, illustrative (one query)."""
-    pid = programme.pk
-    sources = [
-        ("Programme", Programme.objects.filter(pk=pid)),
-        ("Participations", Participation.objects.filter(programme_id=pid)),
-        ("Contributions", Contribution.objects.filter(programme_id=pid)),
-        ("Work packages", WorkPackage.objects.filter(programme_id=pid)),
-        (
-            "Workshare allocations",
-            WorkshareAllocation.objects.filter(work_package__programme_id=pid),
-        ),
-        ("Decision bodies", DecisionBody.objects.filter(programme_id=pid)),
-        ("Seats", Seat.objects.filter(body__programme_id=pid)),
-        ("Leadership roles", LeadershipRole.objects.filter(programme_id=pid)),
-        ("Decisions", Decision.objects.filter(body__programme_id=pid)),
-        ("Votes", Vote.objects.filter(decision__body__programme_id=pid)),
-        ("Technology transfers", TechTransferMilestone.objects.filter(programme_id=pid)),
-    ]
-    grouped = [
-        released(queryset, user)
-        .order_by()
-        .values("confidence")
-        .annotate(n=Count("pk"), kind=Value(index, output_field=IntegerField()))
-        .values_list("kind", "confidence", "n")
-        for index, (_, queryset) in enumerate(sources)
-    ]
+    estimated, illustrative (one hand-written query: the ORM's union of eleven grouped
+    querysets cost more to build than to run)."""
+    src = sql_sources(viewer_nation(user), *(model for _, model, _ in PROVENANCE_SOURCES))
+    parts, params = [], list(src.params)
+    for index, (_, model, joins_where) in enumerate(PROVENANCE_SOURCES):
+        joins, where = joins_where
+        parts.append(
+            f"SELECT {index}, r.confidence, COUNT(*) FROM {src[model]} r {joins} "
+            f"WHERE {where} GROUP BY r.confidence"
+        )
+        params.append(programme.pk)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for kind, confidence, n in grouped[0].union(*grouped[1:], all=True):
-        counts[kind][confidence] = n
-    return [ProvenanceRow(label, counts.get(i, {})) for i, (label, _) in enumerate(sources)]
+    with connection.cursor() as cursor:
+        cursor.execute(src.with_clause + " UNION ALL ".join(parts), params)
+        for kind, confidence, n in cursor.fetchall():
+            counts[kind][confidence] = n
+    return [
+        ProvenanceRow(label, counts.get(i, {}))
+        for i, (label, _, _) in enumerate(PROVENANCE_SOURCES)
+    ]
+
+
+#: The programme's records by kind: label, model, and the joins and condition (on the
+#: programme's id) that tie a row to the programme through the plain tables.
+PROVENANCE_SOURCES = [
+    ("Programme", Programme, ("", "r.id = %s")),
+    ("Participations", Participation, ("", "r.programme_id = %s")),
+    ("Contributions", Contribution, ("", "r.programme_id = %s")),
+    ("Work packages", WorkPackage, ("", "r.programme_id = %s")),
+    (
+        "Workshare allocations",
+        WorkshareAllocation,
+        ("JOIN programs_workpackage wp ON wp.id = r.work_package_id", "wp.programme_id = %s"),
+    ),
+    ("Decision bodies", DecisionBody, ("", "r.programme_id = %s")),
+    ("Seats", Seat, ("JOIN programs_decisionbody b ON b.id = r.body_id", "b.programme_id = %s")),
+    ("Leadership roles", LeadershipRole, ("", "r.programme_id = %s")),
+    (
+        "Decisions",
+        Decision,
+        ("JOIN programs_decisionbody b ON b.id = r.body_id", "b.programme_id = %s"),
+    ),
+    (
+        "Votes",
+        Vote,
+        (
+            "JOIN programs_decision d ON d.id = r.decision_id "
+            "JOIN programs_decisionbody b ON b.id = d.body_id",
+            "b.programme_id = %s",
+        ),
+    ),
+    ("Technology transfers", TechTransferMilestone, ("", "r.programme_id = %s")),
+]
 
 
 def transfer_matrix(
