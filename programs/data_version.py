@@ -33,9 +33,17 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 CACHE_ALIAS = "reports"
 VERSION_KEY = "data-version"
 
-#: Models of this app whose rows no report reads: API token bookkeeping, missed scans,
-#: scenario-load records.
-_UNWATCHED = {"ApiToken", "MissedScan", "ScenarioLoad"}
+#: Models of this app whose rows no report reads (API token bookkeeping, missed scans,
+#: scenario-load records, flag events, pending conditions), or that only scans write and which
+#: move the version themselves (snapshots). Left alone, their deletes stay fast (no signal).
+_UNWATCHED = {
+    "ApiToken",
+    "MissedScan",
+    "ScenarioLoad",
+    "FlagEvent",
+    "PendingCondition",
+    "BalanceSnapshot",
+}
 
 
 def current() -> str:
