@@ -24,12 +24,15 @@ figure or explanation can be computed from a row hidden from them.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 
+from programs import data_version
 from programs import models as m
 
 
@@ -248,14 +251,38 @@ def released_flags(queryset: QuerySet, user) -> QuerySet:
     return released_flags_to(queryset, viewer_nation(user))
 
 
+def seen_in_full_ids(nation_id: int) -> list[int]:
+    """Ids of ``programmes_seen_in_full``, computed once per nation and data version.
+
+    The query is dozens of nested subqueries (about 0.1 s to build, compile and run) and every
+    flag and snapshot path of a restricted user needs it; any write moves the data version
+    (``programs.data_version``), so a cached answer is never stale.
+    """
+    key = f"seen-in-full:{nation_id}:{data_version.current()}"
+    ids = _recent_seen.get(key)
+    if ids is None:
+        cache = caches[data_version.CACHE_ALIAS]
+        ids = cache.get(key)
+        if ids is None:
+            ids = list(programmes_seen_in_full(nation_id).order_by().values_list("pk", flat=True))
+            cache.set(key, ids)
+        _recent_seen[key] = ids
+        while len(_recent_seen) > 64:
+            _recent_seen.popitem(last=False)
+    return ids
+
+
+_recent_seen: OrderedDict[str, list[int]] = OrderedDict()
+
+
 def released_flags_to(queryset: QuerySet, nation_id: int | None) -> QuerySet:
     """Flags a nation may see (all of them for None): see ``released_flags``."""
     if nation_id is None:
         return queryset
-    seen = programmes_seen_in_full(nation_id)
-    unseen_currencies = m.Programme.objects.exclude(pk__in=seen.values("pk")).values("currency")
+    seen = seen_in_full_ids(nation_id)
+    unseen_currencies = m.Programme.objects.exclude(pk__in=seen).values("currency")
     return queryset.annotate(evidence_currency=KT("evidence__currency")).filter(
-        Q(programme__in=seen.values("pk"))
+        Q(programme__in=seen)
         | Q(programme__isnull=True) & ~Q(evidence_currency__in=unseen_currencies)
     )
 
@@ -265,7 +292,7 @@ def released_snapshots(queryset: QuerySet, user) -> QuerySet:
     nation_id = viewer_nation(user)
     if nation_id is None:
         return queryset
-    return queryset.filter(programme__in=programmes_seen_in_full(nation_id).values("pk"))
+    return queryset.filter(programme__in=seen_in_full_ids(nation_id))
 
 
 def releasable_nations_error(user, nation_ids: set[int]) -> str | None:
