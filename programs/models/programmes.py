@@ -223,8 +223,10 @@ class WorkPackage(Tracked):
 
 
 class WorkshareAllocation(Tracked):
+    # No index of its own: the natural key and ``workshare_package_amounts`` both lead with it,
+    # and every index costs the bulk importer (1,000,000-row ledgers).
     work_package = models.ForeignKey(
-        WorkPackage, on_delete=models.CASCADE, related_name="allocations"
+        WorkPackage, on_delete=models.CASCADE, related_name="allocations", db_index=False
     )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="allocations"
@@ -233,7 +235,9 @@ class WorkshareAllocation(Tracked):
     period_start = models.DateField()
     period_end = models.DateField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    #: History is read per record (``id``) and by date; the largest ledger's history keeps no
+    #: index on its foreign keys, which nothing looks it up by.
+    history = HistoricalRecords(no_db_index=["work_package", "organisation"])
 
     class Meta:
         ordering = ["work_package__programme__code", "work_package__code", "period_start", "id"]
