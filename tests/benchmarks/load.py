@@ -117,7 +117,8 @@ def start_gunicorn(url: str, port: int, throttle: str, log: Path):
         "GUNICORN_WORKERS": "2",
         "PYTHONPATH": str(ROOT),
     }
-    env.pop("REDIS_URL", None)  # reads only: no task is sent
+    # As deployed, with REDIS_URL the report cache and the throttle live in Redis (no task is
+    # sent: reads only); without it the server runs with the in-process fallbacks.
     gunicorn = Path(sys.executable).with_name("gunicorn")
     return subprocess.Popen(
         [str(gunicorn), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "gcaptrack.wsgi"],
