@@ -1,7 +1,7 @@
 """``python manage.py demo``: a ready-to-explore GCAPtrack on this machine.
 
 Migrates, loads every ``seeds/*.yaml`` in one transaction, scans, (re)creates the demo users
-``analyst`` and ``viewer`` with fresh random passwords, then serves on 127.0.0.1:8000 unless
+``analyst``, ``viewer`` and ``analyst-jpn`` (restricted to Japan) with fresh random passwords, then serves on 127.0.0.1:8000 unless
 ``--no-serve``. Safe to run again: the seeds load idempotently and the passwords are renewed.
 """
 
@@ -16,11 +16,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from programs.management.commands.load_scenario import format_result, one_line
+from programs.models import Clearance, Nation
 from programs.permissions import ANALYST, VIEWER
 from programs.scenarios import ScenarioError, load_scenario_files
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
-DEMO_USERS = (ANALYST, VIEWER)
+#: Demo users: name → (group, nation the user is restricted to, or None for unrestricted).
+#: ``analyst-jpn`` shows national caveats: mark a record releasable to GBR and ITA only as
+#: ``analyst`` and it is gone for ``analyst-jpn``.
+DEMO_USERS = {
+    ANALYST: (ANALYST, None),
+    VIEWER: (VIEWER, None),
+    "analyst-jpn": (ANALYST, "JPN"),
+}
 
 
 def seed_files(seeds_dir: Path = SEEDS_DIR) -> list[Path]:
@@ -28,11 +36,12 @@ def seed_files(seeds_dir: Path = SEEDS_DIR) -> list[Path]:
 
 
 def refresh_demo_users() -> dict[str, str]:
-    """Create or reset the demo users, each staff and in the group of its name; return passwords."""
+    """Create or reset the demo users, each staff, in its group and with its clearance; return
+    their passwords."""
     User = get_user_model()
     passwords = {}
     with transaction.atomic():
-        for name in DEMO_USERS:
+        for name, (group, _) in DEMO_USERS.items():
             user, _ = User.objects.get_or_create(username=name)
             user.is_staff = True
             user.is_active = True
@@ -41,9 +50,17 @@ def refresh_demo_users() -> dict[str, str]:
             password = secrets.token_urlsafe(12)
             user.set_password(password)
             user.save()
-            user.groups.set([Group.objects.get(name=name)])
+            user.groups.set([Group.objects.get(name=group)])
             passwords[name] = password
     return passwords
+
+
+def clear_demo_users() -> None:
+    """Give each demo user its clearance (after the seeds, which bring the nations)."""
+    users = get_user_model().objects.in_bulk(list(DEMO_USERS), field_name="username")
+    for name, (_, nation_code) in DEMO_USERS.items():
+        nation = Nation.objects.get(code=nation_code) if nation_code else None
+        Clearance.objects.update_or_create(user=users[name], defaults={"nation": nation})
 
 
 def run_scan() -> str:
@@ -58,8 +75,8 @@ def run_scan() -> str:
 
 class Command(BaseCommand):
     help = (
-        "Set up the demo: migrate, load seeds/*.yaml, scan, create users analyst and viewer "
-        "with printed passwords, and serve on 127.0.0.1:8000."
+        "Set up the demo: migrate, load seeds/*.yaml, scan, create users analyst, viewer and "
+        "analyst-jpn (restricted to Japan) with printed passwords, and serve on 127.0.0.1:8000."
     )
 
     def add_arguments(self, parser) -> None:
@@ -95,13 +112,14 @@ class Command(BaseCommand):
             if verbosity > 1:
                 for line in format_result(result)[1:]:
                     self.stdout.write(line)
+        clear_demo_users()
 
         self.stdout.write(run_scan())
 
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo users (new passwords on every run):"))
         for name, password in passwords.items():
-            self.stdout.write(f"  {name:<8} password: {password}")
+            self.stdout.write(f"  {name:<11} password: {password}")
         self.stdout.write(
             f"Sign in at http://{addrport}/ (dashboards) or http://{addrport}/admin/ (data)"
         )
