@@ -30,6 +30,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 WORKER_READY_SECONDS = 30
 
 
+#: How the tests run a worker: the tests' tasks included, and none of
+#: the cluster chatter that slows start-up. Shared by the fault tests.
+TEST_WORKER_OPTIONS = [
+    "--include",
+    "tests.worker_support",
+    "--without-gossip",
+    "--without-mingle",
+    "--without-heartbeat",
+    "--loglevel",
+    "INFO",
+]
+
+
 def wait_for(predicate: Callable[[], object], timeout: float = 60, interval: float = 0.05):
     """Poll ``predicate`` until it returns something truthy; return that, or fail at timeout."""
     deadline = time.monotonic() + timeout
@@ -183,13 +196,7 @@ def start_worker(transactional_db, celery_queue, mail_dir, tmp_path) -> Iterator
             queue,
             "--hostname",
             name,
-            "--include",
-            "tests.worker_support",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
+            *TEST_WORKER_OPTIONS,
         ]
         with log_path.open("wb") as log:
             process = subprocess.Popen(

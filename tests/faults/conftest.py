@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.celery_fixtures import TEST_WORKER_OPTIONS
 from tests.faults.services import (
     PG_BIN,
     Http,
@@ -164,13 +165,7 @@ class GCAPtrack:
                 "--pool=solo",
                 "--hostname",
                 name,
-                "--include",
-                "tests.worker_support",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "INFO",
+                *TEST_WORKER_OPTIONS,
             ],
             **extra,
         )
