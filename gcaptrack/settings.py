@@ -92,6 +92,15 @@ DATABASES = {
         DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg prepares a hand-written statement (programs.balance.statements) once it has run
+    # this many times on a connection, so PostgreSQL plans it once per connection rather than
+    # on every scan; 0 turns it off (a transaction-mode connection pooler needs that). The
+    # ORM's own queries bind their parameters on the client and are never prepared.
+    _prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        _prepare_threshold if _prepare_threshold > 0 else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

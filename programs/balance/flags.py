@@ -76,9 +76,7 @@ def apply_conditions(
     scope = {"programme": programme, "rule__in": rules}
     live = {
         flag.fingerprint: flag
-        for flag in Flag.objects.select_for_update(of=("self",))
-        .filter(status__in=LIVE, **scope)
-        .select_related("nation")
+        for flag in Flag.objects.select_for_update().filter(status__in=LIVE, **scope)
     }
     pending = {p.fingerprint: p for p in PendingCondition.objects.filter(**scope)}
     by_fingerprint = {c.fingerprint: c for c in conditions}

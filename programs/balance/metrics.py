@@ -17,12 +17,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
+from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from programs.access import RELEASE_PATHS, released_table, released_to
+from programs.balance.statements import statement_cursor
 from programs.models import (
     Agreement,
     Contribution,
@@ -155,6 +157,8 @@ class ProgrammeBalance:
     nations: list[NationBalance]
     pairs: list[PairBalance]
     _by_code: dict[str, NationBalance] = field(default_factory=dict, repr=False, compare=False)
+    #: Nation code -> id, for callers that write rows about the nations (snapshots).
+    _nation_ids: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def nation(self, code: str) -> NationBalance:
         if not self._by_code:
@@ -250,8 +254,20 @@ def work_by_nation(
     stakes of 33.3 % make 99.9 %, and each owner gets a third), recursively. With a viewer
     ``nation_id``, only the allocations, packages, organisations and stakes visible to it count.
     """
+    return work_and_totals(programme_ids, nation_id=nation_id)[0]
+
+
+def work_and_totals(
+    programme_ids: list[int], *, nation_id: int | None = None
+) -> tuple[dict[tuple[int, int], Decimal], dict[int, Decimal]]:
+    """``work_by_nation`` and each programme's total work, in one statement.
+
+    The total is every allocation of the programme (visible to ``nation_id``), attributed to a
+    nation or not; it is summed from the same grouped allocations the look-through starts from,
+    so the allocations are read once.
+    """
     if not programme_ids:
-        return {}
+        return {}, {}
     src = sql_sources(nation_id, OwnershipStake, WorkshareAllocation, WorkPackage, Organisation)
     sql = f"""
         WITH RECURSIVE{src.leading}
@@ -277,10 +293,20 @@ def work_by_nation(
         FROM placed JOIN {src[Organisation]} o ON o.id = placed.org_id
         WHERE o.nation_id IS NOT NULL
         GROUP BY placed.programme_id, o.nation_id
+        UNION ALL
+        SELECT programme_id, NULL, SUM(amount) FROM placed WHERE depth = 0
+        GROUP BY programme_id
     """
-    with connection.cursor() as cursor:
+    work: dict[tuple[int, int], Decimal] = {}
+    totals: dict[int, Decimal] = {}
+    with statement_cursor() as cursor:
         cursor.execute(sql, [*src.params, *programme_ids, MAX_LOOK_THROUGH_DEPTH])
-        return {(pid, nid): money(amount) for pid, nid, amount in cursor.fetchall()}
+        for pid, nid, amount in cursor.fetchall():
+            if nid is None:
+                totals[pid] = money(amount)
+            else:
+                work[(pid, nid)] = money(amount)
+    return work, totals
 
 
 def _days_between(end: str, start: str) -> str:
@@ -332,12 +358,16 @@ def shared_programme_spans(
         ORDER BY pair_span.s, q.code
     """
     params = [*src.params, as_of, as_of, as_of, as_of, programme_id, *nation_ids]
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(sql, params)
         return [
             (a, b, code, name, _as_date(start), int(days))
             for a, b, code, name, start, days in cursor.fetchall()
         ]
+
+
+def _as_date_or_none(value) -> datetime.date | None:
+    return None if value is None else _as_date(value)
 
 
 def _as_date(value) -> datetime.date:
@@ -365,70 +395,196 @@ def agreements_in_force(
           AND ag.signed_on <= %s AND (ag.ended_on IS NULL OR ag.ended_on > %s)
         ORDER BY ag.signed_on, ag.name
     """
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(sql, [*src.params, *nation_ids, *nation_ids, as_of, as_of])
         return [(a, b, name, _as_date(signed)) for a, b, name, signed in cursor.fetchall()]
 
 
-def _pair_votes(
+def _votes(
     programme_id: int, nation_id: int | None = None
-) -> dict[tuple[int, int], tuple[int, int]]:
-    """(a id, b id) -> (decisions where both cast counted votes, of which they voted alike)."""
-    src = sql_sources(nation_id, Vote, Decision, DecisionBody)
-    vote, decision, body = src[Vote], src[Decision], src[DecisionBody]
-    sql = f"""
-        {src.with_clause}SELECT x.nation_id, y.nation_id, COUNT(*),
-               SUM(CASE WHEN x.position = y.position THEN 1 ELSE 0 END)
-        FROM {vote} x
-        JOIN {vote} y ON y.decision_id = x.decision_id AND x.nation_id < y.nation_id
-        JOIN {decision} d ON d.id = x.decision_id
-        JOIN {body} b ON b.id = d.body_id
-        WHERE b.programme_id = %s AND d.outcome IN (%s, %s)
-          AND x.position IN (%s, %s) AND y.position IN (%s, %s)
-        GROUP BY x.nation_id, y.nation_id
+) -> tuple[
+    dict[int, tuple[int, int]],
+    dict[tuple[int, int], tuple[int, int]],
+    dict[tuple[int, int], dict[int, int]],
+]:
+    """The programme's counted votes (for or against, on approved or rejected decisions) read
+    once and measured three ways, in one statement:
+
+    * per nation: (counted votes, votes on the losing side);
+    * per pair (a id < b id): (decisions where both voted, of which they voted alike);
+    * per pair: {third nation id: decisions a and b won voting alike while it voted the other
+      way}.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*src.params, programme_id, *COUNTED_OUTCOMES, *COUNTED_POSITIONS * 2])
-        return {(a, b): (int(shared), int(agreed)) for a, b, shared, agreed in cursor.fetchall()}
-
-
-def _carried_against(
-    programme_id: int, nation_id: int | None = None
-) -> dict[tuple[int, int], dict[int, int]]:
-    """(a id, b id) -> {third nation id: decisions a and b won voting alike while it voted
-    the other way}. Only counted votes on approved or rejected decisions."""
     src = sql_sources(nation_id, Vote, Decision, DecisionBody)
     vote, decision, body = src[Vote], src[Decision], src[DecisionBody]
     sql = f"""
-        {src.with_clause}SELECT x.nation_id, y.nation_id, z.nation_id, COUNT(*)
-        FROM {vote} x
-        JOIN {vote} y ON y.decision_id = x.decision_id AND x.nation_id < y.nation_id
-                      AND y.position = x.position
-        JOIN {vote} z ON z.decision_id = x.decision_id
-                      AND z.nation_id <> x.nation_id AND z.nation_id <> y.nation_id
-        JOIN {decision} d ON d.id = x.decision_id
-        JOIN {body} b ON b.id = d.body_id
-        WHERE b.programme_id = %s
-          AND ((x.position = %s AND d.outcome = %s AND z.position = %s)
-            OR (x.position = %s AND d.outcome = %s AND z.position = %s))
+        WITH{src.leading} counted AS (
+            SELECT v.decision_id, v.nation_id, v.position, d.outcome
+            FROM {vote} v
+            JOIN {decision} d ON d.id = v.decision_id
+            JOIN {body} b ON b.id = d.body_id
+            WHERE b.programme_id = %s AND d.outcome IN (%s, %s) AND v.position IN (%s, %s)
+        )
+        SELECT 'ballots', nation_id, NULL, CAST(NULL AS BIGINT), COUNT(*),
+               SUM(CASE WHEN (position = %s AND outcome = %s) OR (position = %s AND outcome = %s)
+                        THEN 1 ELSE 0 END)
+        FROM counted GROUP BY nation_id
+        UNION ALL
+        SELECT 'pair', x.nation_id, y.nation_id, CAST(NULL AS BIGINT), COUNT(*),
+               SUM(CASE WHEN x.position = y.position THEN 1 ELSE 0 END)
+        FROM counted x
+        JOIN counted y ON y.decision_id = x.decision_id AND x.nation_id < y.nation_id
+        GROUP BY x.nation_id, y.nation_id
+        UNION ALL
+        SELECT 'carried', x.nation_id, y.nation_id, z.nation_id, COUNT(*), 0
+        FROM counted x
+        JOIN counted y ON y.decision_id = x.decision_id AND x.nation_id < y.nation_id
+                       AND y.position = x.position
+        JOIN counted z ON z.decision_id = x.decision_id AND z.position <> x.position
+        WHERE (x.position = %s AND x.outcome = %s) OR (x.position = %s AND x.outcome = %s)
         GROUP BY x.nation_id, y.nation_id, z.nation_id
     """
+    FOR, AGAINST = Vote.Position.FOR, Vote.Position.AGAINST
+    APPROVED, REJECTED = Decision.Outcome.APPROVED, Decision.Outcome.REJECTED
     params = [
         *src.params,
         programme_id,
-        Vote.Position.FOR,
-        Decision.Outcome.APPROVED,
-        Vote.Position.AGAINST,
-        Vote.Position.AGAINST,
-        Decision.Outcome.REJECTED,
-        Vote.Position.FOR,
+        *COUNTED_OUTCOMES,
+        *COUNTED_POSITIONS,
+        *(FOR, REJECTED, AGAINST, APPROVED),  # on the losing side
+        *(FOR, APPROVED, AGAINST, REJECTED),  # carried
     ]
-    result: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
-    with connection.cursor() as cursor:
+    ballots: dict[int, tuple[int, int]] = {}
+    pairs: dict[tuple[int, int], tuple[int, int]] = {}
+    carried: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    with statement_cursor() as cursor:
         cursor.execute(sql, params)
-        for a, b, against, count in cursor.fetchall():
-            result[(a, b)][against] = int(count)
-    return result
+        for kind, a, b, c, first, second in cursor.fetchall():
+            if kind == "ballots":
+                ballots[a] = (int(first), int(second))
+            elif kind == "pair":
+                pairs[(a, b)] = (int(first), int(second))
+            else:
+                carried[(a, b)][c] = int(first)
+    return ballots, pairs, carried
+
+
+def _participations(programme_id: int, nation_id: int | None = None) -> dict[int, dict]:
+    """The programme's participations by nation id: role, agreed share, joined and left on."""
+    src = sql_sources(nation_id, Participation)
+    sql = f"""
+        {src.with_clause}SELECT nation_id, role, agreed_share, joined_on, left_on
+        FROM {src[Participation]} WHERE programme_id = %s
+    """
+    with statement_cursor() as cursor:
+        cursor.execute(sql, [*src.params, programme_id])
+        return {
+            nid: {
+                "nation_id": nid,
+                "role": role,
+                "agreed_share": None if agreed is None else as_decimal(agreed),
+                "joined_on": _as_date_or_none(joined),
+                "left_on": _as_date_or_none(left),
+            }
+            for nid, role, agreed, joined, left in cursor.fetchall()
+        }
+
+
+def _nation_sums(
+    programme_id: int, as_of: datetime.date, nation_id: int | None = None
+) -> tuple[dict[int, Decimal], dict[int, tuple[int, int]], dict[int, tuple[int, int, int]]]:
+    """Per nation id, in one statement: contributed money; (leadership weight, roles held) of
+    the roles in force on the day; (votes, vetoes, chairs) of the seats."""
+    src = sql_sources(nation_id, Contribution, LeadershipRole, Seat)
+    sql = f"""
+        {src.with_clause}SELECT 'contributed', nation_id, SUM(amount), 0, 0, 0
+        FROM {src[Contribution]} WHERE programme_id = %s GROUP BY nation_id
+        UNION ALL
+        SELECT 'roles', nation_id, NULL, SUM(weight), COUNT(*), 0
+        FROM {src[LeadershipRole]}
+        WHERE programme_id = %s AND (started_on IS NULL OR started_on <= %s)
+          AND (ended_on IS NULL OR ended_on > %s)
+        GROUP BY nation_id
+        UNION ALL
+        SELECT 'seats', s.nation_id, NULL, SUM(s.votes),
+               SUM(CASE WHEN s.veto THEN 1 ELSE 0 END), SUM(CASE WHEN s.chair THEN 1 ELSE 0 END)
+        FROM {src[Seat]} s JOIN {_table(DecisionBody)} b ON b.id = s.body_id
+        WHERE b.programme_id = %s
+        GROUP BY s.nation_id
+    """
+    contributed: dict[int, Decimal] = {}
+    roles: dict[int, tuple[int, int]] = {}
+    seats: dict[int, tuple[int, int, int]] = {}
+    with statement_cursor() as cursor:
+        cursor.execute(sql, [*src.params, programme_id, programme_id, as_of, as_of, programme_id])
+        for kind, nid, amount, first, second, third in cursor.fetchall():
+            if kind == "contributed":
+                contributed[nid] = money(amount)
+            elif kind == "roles":
+                roles[nid] = (int(first), int(second))
+            else:
+                seats[nid] = (int(first or 0), int(second), int(third))
+    return contributed, roles, seats
+
+
+def _transfers(
+    programme_id: int,
+    as_of: datetime.date,
+    overdue_before: datetime.date,
+    nation_id: int | None = None,
+) -> dict[tuple[int, int], dict[str, int]]:
+    """(provider nation id, recipient nation id) -> the weight delivered by the day, and the
+    live (not cancelled), overdue (not achieved by the day, planned before ``overdue_before``)
+    and blocked milestones between them."""
+    Status = TechTransferMilestone.Status
+    src = sql_sources(nation_id, TechTransferMilestone)
+    organisation = _table(Organisation)
+    sql = f"""
+        {src.with_clause}SELECT p.nation_id, r.nation_id,
+               SUM(CASE WHEN t.status = %s AND t.achieved_on <= %s THEN t.weight ELSE 0 END),
+               SUM(CASE WHEN t.status <> %s THEN 1 ELSE 0 END),
+               SUM(CASE WHEN t.status = %s AND t.achieved_on <= %s THEN 0
+                        WHEN t.status <> %s AND t.planned_on < %s THEN 1 ELSE 0 END),
+               SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END)
+        FROM {src[TechTransferMilestone]} t
+        JOIN {organisation} p ON p.id = t.provider_id
+        JOIN {organisation} r ON r.id = t.recipient_id
+        WHERE t.programme_id = %s AND p.nation_id IS NOT NULL AND r.nation_id IS NOT NULL
+        GROUP BY p.nation_id, r.nation_id
+    """
+    params = [
+        *src.params,
+        Status.ACHIEVED,
+        as_of,
+        Status.CANCELLED,
+        Status.ACHIEVED,
+        as_of,
+        Status.CANCELLED,
+        overdue_before,
+        Status.BLOCKED,
+        programme_id,
+    ]
+    with statement_cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            (provider, recipient): {
+                "delivered": int(delivered or 0),
+                "live": int(live),
+                "overdue": int(overdue),
+                "blocked": int(blocked),
+            }
+            for provider, recipient, delivered, live, overdue, blocked in cursor.fetchall()
+        }
+
+
+def _nation_names(nation_ids: list[int]) -> dict[int, SimpleNamespace]:
+    """Nation id -> (code, name) of the given nations."""
+    if not nation_ids:
+        return {}
+    sql = f"SELECT id, code, name FROM {_table(Nation)} WHERE id IN ({_placeholders(nation_ids)})"
+    with statement_cursor() as cursor:
+        cursor.execute(sql, nation_ids)
+        return {nid: SimpleNamespace(code=code, name=name) for nid, code, name in cursor}
 
 
 def active_on(day: datetime.date, start: str, end: str) -> Q:
@@ -454,89 +610,20 @@ def programme_balance(
     as_of = as_of or timezone.localdate()
     pid = programme.pk
 
-    def visible(queryset):
-        return released_to(queryset, nation_id)
-
-    participations = {
-        row["nation_id"]: row
-        for row in visible(Participation.objects.filter(programme_id=pid)).values(
-            "nation_id", "role", "agreed_share", "joined_on", "left_on"
-        )
-    }
+    participations = _participations(pid, nation_id)
     active_ids = {
         nid
         for nid, row in participations.items()
         if (row["joined_on"] is None or row["joined_on"] <= as_of)
         and (row["left_on"] is None or row["left_on"] > as_of)
-    }  # active_on(as_of, "joined_on", "left_on"), on the rows already read
-    contributed = {
-        row["nation_id"]: money(row["total"])
-        for row in visible(Contribution.objects.filter(programme_id=pid))
-        .values("nation_id")
-        .annotate(total=Sum("amount"))
     }
-    total_work = money(
-        visible(WorkshareAllocation.objects.filter(work_package__programme_id=pid)).aggregate(
-            total=Sum("amount")
-        )["total"]
-    )
-    work = {nid: amount for (_, nid), amount in work_by_nation([pid], nation_id=nation_id).items()}
-    roles = {
-        row["nation_id"]: (int(row["weight"]), int(row["held"]))
-        for row in visible(LeadershipRole.objects.filter(programme_id=pid))
-        .filter(active_on(as_of, "started_on", "ended_on"))
-        .values("nation_id")
-        .annotate(weight=Sum("weight"), held=Count("id"))
-    }
-    seats = {
-        row["nation_id"]: (int(row["votes"] or 0), row["vetoes"], row["chairs"])
-        for row in visible(Seat.objects.filter(body__programme_id=pid))
-        .values("nation_id")
-        .annotate(
-            votes=Sum("votes"),
-            vetoes=Count("id", filter=Q(veto=True)),
-            chairs=Count("id", filter=Q(chair=True)),
-        )
-    }
-    ballots = {
-        row["nation_id"]: (row["counted"], row["outvoted"])
-        for row in visible(
-            Vote.objects.filter(
-                decision__body__programme_id=pid,
-                decision__outcome__in=COUNTED_OUTCOMES,
-                position__in=COUNTED_POSITIONS,
-            )
-        )
-        .values("nation_id")
-        .annotate(
-            counted=Count("id"),
-            outvoted=Count(
-                "id",
-                filter=Q(position=Vote.Position.FOR, decision__outcome=Decision.Outcome.REJECTED)
-                | Q(position=Vote.Position.AGAINST, decision__outcome=Decision.Outcome.APPROVED),
-            ),
-        )
-    }
+    contributed, roles, seats = _nation_sums(pid, as_of, nation_id)
+    work_per_programme, totals = work_and_totals([pid], nation_id=nation_id)
+    work = {nid: amount for (_, nid), amount in work_per_programme.items()}
+    total_work = totals.get(pid, money(0))
+    ballots, pair_votes, carried = _votes(pid, nation_id)
     overdue_before = as_of - datetime.timedelta(days=overdue_days)
-    achieved = Q(status=TechTransferMilestone.Status.ACHIEVED, achieved_on__lte=as_of)
-    transfers = {
-        (row["provider__nation_id"], row["recipient__nation_id"]): row
-        for row in visible(TechTransferMilestone.objects.filter(programme_id=pid))
-        .exclude(provider__nation__isnull=True)
-        .exclude(recipient__nation__isnull=True)
-        .values("provider__nation_id", "recipient__nation_id")
-        .annotate(
-            delivered=Sum("weight", filter=achieved),
-            live=Count("id", filter=~Q(status=TechTransferMilestone.Status.CANCELLED)),
-            overdue=Count(
-                "id",
-                filter=~achieved
-                & ~Q(status=TechTransferMilestone.Status.CANCELLED)
-                & Q(planned_on__lt=overdue_before),
-            ),
-            blocked=Count("id", filter=Q(status=TechTransferMilestone.Status.BLOCKED)),
-        )
-    }
+    transfers = _transfers(pid, as_of, overdue_before, nation_id)
 
     nation_ids = sorted(
         set(participations)
@@ -547,7 +634,7 @@ def programme_balance(
         | set(ballots)
         | {nid for pair in transfers for nid in pair}
     )
-    nations = {n.pk: n for n in Nation.objects.filter(pk__in=nation_ids)}
+    nations = _nation_names(nation_ids)
     nation_ids.sort(key=lambda nid: nations[nid].code)
 
     total_contributions = money(sum(contributed.values(), ZERO))
@@ -608,7 +695,7 @@ def programme_balance(
             )
         )
 
-    pairs = _pairs(pid, nation_ids, nations, as_of, transfers, nation_id)
+    pairs = _pairs(pid, nation_ids, nations, as_of, transfers, pair_votes, carried, nation_id)
     attributed = money(sum(work.values(), ZERO))
     return ProgrammeBalance(
         programme=programme.code,
@@ -622,6 +709,7 @@ def programme_balance(
         total_votes=total_votes,
         nations=nation_rows,
         pairs=pairs,
+        _nation_ids={nations[nid].code: nid for nid in nation_ids},
     )
 
 
@@ -664,13 +752,13 @@ def _contribution_shares(
 def _pairs(
     pid: int,
     nation_ids: list[int],
-    nations: dict[int, Nation],
+    nations: dict[int, SimpleNamespace],
     as_of: datetime.date,
     transfers: dict[tuple[int, int], dict],
+    votes: dict[tuple[int, int], tuple[int, int]],
+    carried: dict[tuple[int, int], dict[int, int]],
     viewer_nation_id: int | None = None,
 ) -> list[PairBalance]:
-    votes = _pair_votes(pid, viewer_nation_id)
-    carried = _carried_against(pid, viewer_nation_id)
     spans: dict[tuple[int, int], list] = defaultdict(list)
     for a, b, code, name, start, days in shared_programme_spans(
         pid, nation_ids, as_of, nation_id=viewer_nation_id
@@ -762,19 +850,13 @@ def global_returns(
     if not programme_rows:
         return []
     ids = sorted(programme_rows)
-    work_totals = {
-        row["work_package__programme_id"]: money(row["total"])
-        for row in visible(WorkshareAllocation.objects.filter(work_package__programme_id__in=ids))
-        .values("work_package__programme_id")
-        .annotate(total=Sum("amount"))
-    }
     contributions = {
         (row["programme_id"], row["nation_id"]): money(row["total"])
         for row in visible(Contribution.objects.filter(programme_id__in=ids))
         .values("programme_id", "nation_id")
         .annotate(total=Sum("amount"))
     }
-    work = work_by_nation(ids, nation_id=nation_id)
+    work, work_totals = work_and_totals(ids, nation_id=nation_id)
     taking_part: dict[tuple[int, str], list[int]] = defaultdict(list)
     names: dict[int, tuple[str, str]] = {}
     for row in (
