@@ -303,3 +303,52 @@ def test_a_restricted_user_in_the_admin_gets_the_error_and_nothing_is_written(wo
 
     assert "No organisation with name &#x27;Secret Works&#x27;." in response.text
     assert response.context.get("confirm_form") is None
+
+
+def test_rows_with_the_same_dates_out_of_order_each_get_the_model_error(world):
+    text = (
+        HEADER
+        + "DEMO,AIR,AAA Aero,2024-03-01,2024-02-01,10,,\n"
+        + "DEMO,AIR,BBB Aero,2024-03-01,2024-02-01,10,,\n"
+        + "DEMO,AIR,AAA Aero,2024-04-01,2024-05-01,10,,\n"
+    )
+
+    outcome = run(WorkshareImporter, text)
+
+    message = "period_end must not be before period_start."
+    assert {row.number: row.errors for row in outcome.invalid} == {
+        1: {"period_end": [message]},
+        2: {"period_end": [message]},
+    }
+    assert not WorkshareAllocation.objects.exists()
+
+
+def test_new_rows_get_their_history_also_when_another_session_took_ids_in_between(
+    world, analyst, monkeypatch
+):
+    _, package, orgs = world
+    drawn = WorkshareImporter.next_ids
+
+    def every_other_id(model, column, count):
+        ids = list(drawn(model, column, 2 * count))
+        # A record saved meanwhile with one of the ids in between, as by another session.
+        factories.WorkshareAllocationFactory(
+            pk=ids[1], work_package=package, organisation=orgs["AAA"], period_start=START
+        )
+        return ids[::2]
+
+    monkeypatch.setattr(WorkshareImporter, "next_ids", staticmethod(every_other_id))
+    text = workshare_rows(8).replace(f"DEMO,AIR,AAA Aero,{START},", "DEMO,AIR,AAA Aero,2023-12-31,")
+
+    outcome = run(WorkshareImporter, text, analyst)
+
+    assert outcome.written
+    imported = sorted(WorkshareAllocation.objects.filter(source="MoD").values_list("pk", flat=True))
+    assert imported[-1] - imported[0] == 14  # eight ids, each two apart
+    history = WorkshareAllocation.history.filter(
+        history_change_reason="spreadsheet import rows.csv"
+    )
+    assert sorted(h.id for h in history) == imported
+    assert {(h.history_type, h.history_user, h.amount) for h in history} == {
+        ("+", analyst, Decimal("10.50"))
+    }

@@ -28,9 +28,12 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
 from programs.admin.versions import StaleSaveGuardMixin
 from programs.imports.base import export_resource_for
+from programs.imports.formats import CSV
 from programs.services.hidden_dependants import REFUSAL, deletion_reaches_hidden
 
 SPREADSHEET_FORMATS = [base_formats.CSV, base_formats.XLSX]
+#: The same formats for import, the CSV one reading a whole file at once (``formats.CSV``).
+IMPORT_FORMATS = [CSV, base_formats.XLSX]
 HIDDEN = "(not releasable to you)"
 
 
@@ -283,6 +286,7 @@ class ImportExportTrackedAdmin(ImportMixin, TrackedAdmin):
 
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_error_display = ("message", "row")
+    import_formats = IMPORT_FORMATS
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)

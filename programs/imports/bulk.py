@@ -18,9 +18,10 @@ per file, column by column:
   with ``COPY`` (ids drawn from the table's sequence in one query), changed rows with one
   ``UPDATE … FROM unnest(…)`` per batch, and every written row gets its historical row (user,
   time, change reason, all tracked fields, and for an update the record's releasability
-  marking) just as ``save()`` would write it. (On the demo's SQLite, without ``COPY``, the
-  same writes go through ``bulk_create`` / ``bulk_update`` and simple-history's bulk history.) Each programme touched gets one on-change scan
-  when the transaction commits.
+  marking) just as ``save()`` would write it: for the new rows one ``INSERT … SELECT`` of the
+  rows just copied, for the updated ones a ``COPY``. (On the demo's SQLite, without ``COPY``,
+  the same writes go through ``bulk_create`` / ``bulk_update`` and simple-history's bulk
+  history.) Each programme touched gets one on-change scan when the transaction commits.
 
 The database's own constraints stay the last word: a row they refuse rolls the whole file back.
 """
@@ -28,6 +29,7 @@ The database's own constraints stay the last word: a row they refuse rolls the w
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -99,8 +101,15 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _all(values: Iterable[Any], kind: type) -> bool:
+    """Whether every value is exactly of this type (a generator over 50,000 cells is slower)."""
+    return set(map(type, values)) <= {kind}
+
+
 def _texts(cells: list[Any]) -> list[str]:
     """A column of natural keys as stripped text."""
+    if _all(cells, str):
+        return list(map(str.strip, cells))
     return [cell.strip() if type(cell) is str else _text(cell) for cell in cells]
 
 
@@ -116,6 +125,9 @@ class BulkImporter:
     value_fields: ClassVar[tuple[str, ...]]
     #: Foreign keys resolved from the file's natural-key columns.
     reference_fields: ClassVar[tuple[str, ...]]
+    #: The row values ``clean_row`` reads (attribute names), when known: it then runs once
+    #: per distinct combination of them, on those values only. None: on every row, with all.
+    clean_reads: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, user: Any = None, *, file_name: str | None = None) -> None:
         self.user = user if getattr(user, "is_authenticated", False) else None
@@ -139,8 +151,8 @@ class BulkImporter:
     ) -> Outcome:
         """Check every row; unless ``dry_run`` or a row is bad, write them all (atomically).
 
-        ``columns`` holds the file column by column, in the order of ``headers`` (a
-        ``tablib.Dataset`` gives them with ``get_col``).
+        ``columns`` holds the file column by column, in the order of ``headers`` (as
+        ``resources.dataset_columns`` takes them from a ``tablib.Dataset``).
         """
         self.headers = list(headers or [])
         missing = [column for column in self.key_columns if column not in self.headers]
@@ -161,13 +173,13 @@ class BulkImporter:
         #: Errors of a missing column's default value: they concern new rows only.
         self.default_errors: dict[str, list[str]] = {}
         self.refs: dict[str, list[Any]] = {}
+        self._ref_ids: dict[str, list[Any]] = {}
         self.resolve_references()
         self.values = {name: self.clean_column(name) for name in self.value_fields}
         self.clean_rows()
         kinds, updates = self.match_existing()
-        counts = {kind: 0 for kind in (NEW, UPDATE, SKIP, INVALID)}
-        for kind in kinds:
-            counts[kind] += 1
+        found = Counter(kinds)
+        counts = {kind: found[kind] for kind in (NEW, UPDATE, SKIP, INVALID)}
         outcome = Outcome(counts, self.invalid_rows(), self.preview(kinds, updates, preview_rows))
         if dry_run or outcome.invalid:
             return outcome
@@ -188,6 +200,17 @@ class BulkImporter:
             return [None] * self.size
         return self.columns[position]
 
+    def ref_ids(self, name: str) -> list[Any]:
+        """The id of each row's record of a reference field (None where none was found)."""
+        if name not in self._ref_ids:
+            records = self.refs[name]
+            # Few distinct records: each one's pk read once.
+            pks = {
+                id(r): (None if r is None else r.pk) for r in {id(r): r for r in records}.values()
+            }
+            self._ref_ids[name] = list(map(pks.__getitem__, map(id, records)))
+        return self._ref_ids[name]
+
     def error(self, i: int, name: str, message: str) -> None:
         self.errors.setdefault(i, {}).setdefault(name, []).append(message)
 
@@ -204,51 +227,40 @@ class BulkImporter:
         column, new rows get the field's default and updated records keep their value.
         """
         model_field = self._fields[name]
-        text = model_field.get_internal_type() in ("TextField", "CharField")
+        internal_type = model_field.get_internal_type()
+        text = internal_type in ("TextField", "CharField")
         if name in self.index:
             cells = self.column(name)
-            if text:
-                cells = ["" if cell is None else str(cell) for cell in cells]
-            else:
-                cells = [
-                    (cell.strip() or None) if isinstance(cell, str) else cell for cell in cells
-                ]
-            if model_field.get_internal_type() == "DecimalField":
-                # A spreadsheet's 10.1 is the binary float 10.0999…: read it as it is written
-                # (its shortest repr), as the import widgets did, not to eighteen digits.
-                cells = [repr(cell) if type(cell) is float else cell for cell in cells]
+            prepare = self.cell_preparer(text, internal_type == "DecimalField")
         else:
             cells = [model_field.get_default()] * self.size
-        if name == "confidence":
+            prepare = None
+        if name == "confidence" and not (
+            _all(cells, str) and all(cell.strip() for cell in dict.fromkeys(cells))
+        ):
             # SPEC §4: a blank or missing confidence is "reported" with a source, else
-            # "illustrative".
+            # "illustrative". (Decided on the cell as read: its text conversion is as blank.)
             cells = [
                 cell if _text(cell) else default_confidence(source)
                 for cell, source in zip(cells, self.column("source"), strict=True)
             ]
         empty = model_field.empty_values
         skip_blank = model_field.blank
-        memo: dict[Any, Any] = {}
-        cleaned = []
-        failed = False
-        for cell in cells:
-            # Text cells (nearly all of a CSV file) are their own key; other types keep theirs,
-            # so that 1, 1.0 and True stay apart.
-            key = cell if type(cell) is str else (type(cell), cell)
-            try:
-                result = memo[key]
-            except KeyError:
-                if skip_blank and cell in empty:
-                    result = cell
-                else:
-                    result = self.clean_value(model_field, cell, text)
-                    failed = failed or isinstance(result, ValidationError)
-                memo[key] = result
-            except TypeError:  # an unhashable cell: clean it every time
-                result = self.clean_value(model_field, cell, text)
-                failed = failed or isinstance(result, ValidationError)
-            cleaned.append(result)
-        if failed:
+
+        def clean(cell: Any) -> Any:
+            if prepare is not None:
+                cell = prepare(cell)
+            if skip_blank and cell in empty:
+                return cell
+            return self.clean_value(model_field, cell, text)
+
+        if _all(cells, str):
+            # A CSV file's column: each distinct text cleaned once, the rows looked up.
+            memo = {cell: clean(cell) for cell in dict.fromkeys(cells)}
+            cleaned = list(map(memo.__getitem__, cells))
+        else:
+            cleaned = self.clean_cells(cells, clean)
+        if any(issubclass(kind, ValidationError) for kind in set(map(type, cleaned))):
             for i, result in enumerate(cleaned):
                 if isinstance(result, ValidationError):
                     if name in self.index:
@@ -256,7 +268,42 @@ class BulkImporter:
                             self.error(i, name, message)
                     else:
                         self.default_errors.setdefault(name, result.messages)
-                    cleaned[i] = cells[i]  # kept raw, as clean_fields() leaves it
+                    # Kept raw, as clean_fields() leaves it.
+                    cleaned[i] = prepare(cells[i]) if prepare is not None else cells[i]
+        return cleaned
+
+    @staticmethod
+    def cell_preparer(text: bool, decimal: bool) -> Any:
+        """How a cell of a text, decimal or other field's column is read before ``clean()``."""
+        if text:
+            return lambda cell: "" if cell is None else str(cell)
+        if decimal:
+            # A spreadsheet's 10.1 is the binary float 10.0999…: read it as it is written
+            # (its shortest repr), as the import widgets did, not to eighteen digits.
+            return lambda cell: (
+                (cell.strip() or None)
+                if isinstance(cell, str)
+                else repr(cell)
+                if type(cell) is float
+                else cell
+            )
+        return lambda cell: (cell.strip() or None) if isinstance(cell, str) else cell
+
+    @staticmethod
+    def clean_cells(cells: list[Any], clean: Any) -> list[Any]:
+        """``clean`` on every cell, once per distinct value (cells of any type)."""
+        memo: dict[Any, Any] = {}
+        cleaned = []
+        for cell in cells:
+            # Other types than text keep theirs in the key, so that 1, 1.0 and True stay apart.
+            key = cell if type(cell) is str else (type(cell), cell)
+            try:
+                result = memo[key]
+            except KeyError:
+                result = memo[key] = clean(cell)
+            except TypeError:  # an unhashable cell: clean it every time
+                result = clean(cell)
+            cleaned.append(result)
         return cleaned
 
     @staticmethod
@@ -269,23 +316,43 @@ class BulkImporter:
             return error
 
     def clean_rows(self) -> None:
-        """The model's ``clean()`` on every row (after the fields, as ``full_clean()`` runs it)."""
-        names = [*self.value_fields, *(f"{name}_id" for name in self.reference_fields)]
-        columns = [self.values[name] for name in self.value_fields] + [
-            [record.pk if record is not None else None for record in self.refs[name]]
-            for name in self.reference_fields
-        ]
-        row = SimpleNamespace()
-        for i, values in enumerate(zip(*columns, strict=True)):
-            row.__dict__.update(zip(names, values, strict=True))
+        """The model's ``clean()`` on every row (after the fields, as ``full_clean()`` runs it).
+
+        With ``clean_reads`` it runs once per distinct combination of the values it reads.
+        """
+        columns = {name: self.values[name] for name in self.value_fields}
+        columns.update({f"{name}_id": self.ref_ids(name) for name in self.reference_fields})
+        names = list(self.clean_reads or columns)
+        rows = zip(*(columns[name] for name in names), strict=True)
+        if self.clean_reads is None:
+            found = (self.row_errors(names, values) for values in rows)
+        else:
+            rows = list(rows)
             try:
-                self.clean_row(row)
-            except ValidationError as error:
-                for name, messages in error.message_dict.items():
+                distinct = dict.fromkeys(rows)
+            except TypeError:  # an unhashable value (kept raw): each row on its own
+                found = (self.row_errors(names, values) for values in rows)
+            else:
+                for values in distinct:
+                    distinct[values] = self.row_errors(names, values)
+                if not any(distinct.values()):
+                    return
+                found = map(distinct.__getitem__, rows)
+        for i, errors in enumerate(found):
+            if errors:
+                for name, messages in errors.items():
                     for message in messages:
                         self.error(i, name, message)
-            except (TypeError, ValueError):
-                pass  # a value clean() compares could not be converted: reported on its field
+
+    def row_errors(self, names: list[str], values: tuple) -> dict[str, list[str]] | None:
+        """What ``clean_row`` says of one row's values (None when nothing)."""
+        try:
+            self.clean_row(SimpleNamespace(**dict(zip(names, values, strict=True))))
+        except ValidationError as error:
+            return error.message_dict
+        except (TypeError, ValueError):
+            pass  # a value clean() compares could not be converted: reported on its field
+        return None
 
     def clean_row(self, row: Any) -> None:
         """The model's own ``clean()``, run on the row's values."""
@@ -297,7 +364,7 @@ class BulkImporter:
         for attname in self.key_attnames:
             name = attname.removesuffix("_id")
             if name in self.refs:
-                columns.append([r.pk if r is not None else None for r in self.refs[name]])
+                columns.append(self.ref_ids(name))
             else:
                 columns.append(self.values[attname])
         return columns
@@ -305,18 +372,21 @@ class BulkImporter:
     def match_existing(self) -> tuple[list[str], dict[int, tuple[Any, dict[str, Any]]]]:
         """Each row's kind (new, update, skip, invalid) and, for stored records, the record
         with the changed fields' old values."""
-        keys: dict[tuple, int] = {}
         errors = self.errors
-        for i, key in enumerate(zip(*self.key_columns_of_rows(), strict=True)):
-            if i in errors:
-                continue
-            first = keys.setdefault(key, i)
-            if first != i:
-                self.error(
-                    i,
-                    NON_FIELD_ERRORS,
-                    f"Row {first + 1} has the same {', '.join(self.key_columns)}.",
-                )
+        rows = list(zip(*self.key_columns_of_rows(), strict=True))
+        keys: dict[tuple, int] = {} if errors else dict(zip(rows, range(len(rows)), strict=True))
+        if len(keys) != len(rows):  # bad rows or keys given twice: row by row
+            keys = {}
+            for i, key in enumerate(rows):
+                if i in errors:
+                    continue
+                first = keys.setdefault(key, i)
+                if first != i:
+                    self.error(
+                        i,
+                        NON_FIELD_ERRORS,
+                        f"Row {first + 1} has the same {', '.join(self.key_columns)}.",
+                    )
         existing = self.fetch_existing(list(keys))
         hidden = self.hidden_ids(existing.values())
         updates: dict[int, tuple[Any, dict[str, Any]]] = {}
@@ -333,11 +403,13 @@ class BulkImporter:
                     before[name] = getattr(record, name)
                     setattr(record, name, value)
             updates[i] = (record, before)
-        for i in keys.values():
+        for i in keys.values() if self.default_errors else ():
             if i not in updates:
                 for name, messages in self.default_errors.items():
                     for message in messages:
                         self.error(i, name, message)
+        if not self.errors and not updates:
+            return [NEW] * self.size, updates
         kinds = []
         for i in range(self.size):
             if i in self.errors:
@@ -440,18 +512,23 @@ class BulkImporter:
             self.write_portably(new, [updates[i] for i in changed])
         if new and connection.vendor == "postgresql":
             ids = self.next_ids(self.model, self.model._meta.pk.column, len(new))
-            columns: dict[str, list[Any]] = {self.model._meta.pk.attname: ids}
+            every = len(new) == self.size
+
+            def of_new(column: list[Any]) -> list[Any]:
+                return column if every else [column[i] for i in new]
+
+            columns: dict[str, Sequence[Any]] = {self.model._meta.pk.attname: ids}
             for f in self.model._meta.concrete_fields:
                 if f.primary_key:
                     continue
                 if f.is_relation:
-                    columns[f.attname] = [self.refs[f.name][i].pk for i in new]
+                    columns[f.attname] = of_new(self.ref_ids(f.name))
                 elif f.name in self.values:
-                    columns[f.attname] = [self.values[f.name][i] for i in new]
+                    columns[f.attname] = of_new(self.values[f.name])
                 else:
                     columns[f.attname] = [f.get_default()] * len(new)
             copy_rows(self.model, columns)
-            self.write_history(columns, len(new), "+")
+            self.write_history_of_new(ids)
         if changed and connection.vendor == "postgresql":
             fields = sorted({name for i in changed for name in updates[i][1]})
             records = [updates[i][0] for i in changed]
@@ -512,16 +589,51 @@ class BulkImporter:
         )
         return ids
 
+    def write_history_of_new(self, ids: Sequence[int]) -> None:
+        """The historical rows of the records just inserted: one ``INSERT … SELECT`` of their
+        tracked columns as stored (who, when and why as ``write_history`` gives them).
+
+        The rows are those of the new ids: a range of ids when they follow each other (as
+        ``next_ids`` draws them unless another session draws at the same time), else the list.
+        """
+        history = self.model.history.model
+        quote = connection.ops.quote_name
+        meta, history_meta = self.model._meta, history._meta
+        tracked = [f.attname for f in history.tracked_fields]
+        targets = [history_meta.get_field(name).column for name in tracked]
+        sources = [meta.get_field(name).column for name in tracked]
+        sql = (
+            f"INSERT INTO {quote(history_meta.db_table)} (history_date, history_change_reason, "
+            f"history_type, history_user_id, {', '.join(map(quote, targets))}) "
+            f"SELECT %s, %s, '+', %s, {', '.join(f't.{quote(c)}' for c in sources)} "
+            f"FROM {quote(meta.db_table)} t WHERE t.{quote(meta.pk.column)} "
+        )
+        params = [timezone.now(), self.reason, self.user.pk if self.user else None]
+        low, high = min(ids), max(ids)
+        if high - low + 1 == len(ids):  # ids are distinct: these are all the ids in between
+            sql += "BETWEEN %s AND %s"
+            params += [low, high]
+        else:
+            sql += "= ANY(%s::bigint[])"
+            params.append(list(ids))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
     @staticmethod
-    def next_ids(model: type[Model], column: str, count: int) -> list[int]:
-        """``count`` values of the table's id sequence, drawn in one query."""
+    def next_ids(model: type[Model], column: str, count: int) -> Sequence[int]:
+        """``count`` values of the table's id sequence, drawn in one query: a ``range`` when
+        they follow each other, else their list (another session drew values meanwhile)."""
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, column])
             [sequence] = cursor.fetchone()
             cursor.execute(
-                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
+                "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL "
+                "ELSE array_agg(v) END "
+                "FROM (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) AS drawn",
+                [sequence, count],
             )
-            return [row[0] for row in cursor.fetchall()]
+            low, high, scattered = cursor.fetchone()
+        return range(low, high + 1) if scattered is None else scattered
 
     def update_batch(self, records: list[Any], fields: list[str]) -> None:
         """One ``UPDATE … FROM unnest(…)`` for a batch (``bulk_update``'s CASE is quadratic)."""
@@ -589,7 +701,7 @@ def copy_text(value: Any) -> str:
     return str(value)  # integers and decimals
 
 
-def copy_rows(model: type[Model], columns: dict[str, list[Any]]) -> None:
+def copy_rows(model: type[Model], columns: dict[str, Sequence[Any]]) -> None:
     """``COPY`` the rows given column by column (model attribute names) into the model's table.
 
     The text is built here, each distinct value of a column formatted once: psycopg's
@@ -602,15 +714,17 @@ def copy_rows(model: type[Model], columns: dict[str, list[Any]]) -> None:
     sql = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
     texts = []
     for values in columns.values():
-        if all(type(v) is int for v in values):  # ids: all distinct, nothing to escape
+        if _all(values, int):  # ids: all distinct, nothing to escape
             texts.append(list(map(str, values)))
             continue
-        memo: dict[Any, str] = {}
-        texts.append([memo[v] if v in memo else memo.setdefault(v, copy_text(v)) for v in values])
+        memo = {v: copy_text(v) for v in dict.fromkeys(values)}
+        texts.append(list(map(memo.__getitem__, values)))
+    count = len(texts[0]) if texts else 0
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        lines = ["\t".join(row) for row in zip(*texts, strict=True)]
-        for start in range(0, len(lines), BATCH_SIZE):
-            copy.write("".join(line + "\n" for line in lines[start : start + BATCH_SIZE]))
+        # Sent a batch at a time: the database takes each one while the next is joined.
+        for start in range(0, count, BATCH_SIZE):
+            rows = zip(*(text[start : start + BATCH_SIZE] for text in texts), strict=True)
+            copy.write("\n".join(map("\t".join, rows)) + "\n")
 
 
 def _released(queryset: Any, nation_id: int | None) -> Any:
@@ -625,6 +739,8 @@ class WorkshareImporter(BulkImporter):
     key_attnames = ("work_package_id", "organisation_id", "period_start")
     value_fields = ("period_start", "period_end", "amount", "source", "confidence")
     reference_fields = ("work_package", "organisation")
+    #: What ``WorkshareAllocation.clean()`` reads.
+    clean_reads = ("period_start", "period_end")
 
     def resolve_references(self) -> None:
         codes = _texts(self.column("programme"))
@@ -642,15 +758,19 @@ class WorkshareImporter(BulkImporter):
         ):
             package.programme = programmes[package.programme_id]
             packages[(package.programme.code, package.code)] = package
+        self.packages = packages
         organisations = {
             o.name: o
             for o in _released(Organisation.objects.filter(name__in=set(names)), self.nation_id)
         }
         null = str(WorkshareAllocation._meta.get_field("work_package").error_messages["null"])
-        found_packages, found_organisations = [], []
-        for i, (code, package, name) in enumerate(zip(codes, package_codes, names, strict=True)):
-            found = packages.get((code, package))
-            if found is None:
+        found_packages = list(map(packages.get, zip(codes, package_codes, strict=True)))
+        found_organisations = list(map(organisations.get, names))
+        missing = {i for i, found in enumerate(found_packages) if found is None}
+        missing.update(i for i, found in enumerate(found_organisations) if found is None)
+        for i in sorted(missing):
+            code, package, name = codes[i], package_codes[i], names[i]
+            if found_packages[i] is None:
                 if not package:
                     self.error(i, "work_package", null)
                 elif not code:
@@ -665,19 +785,16 @@ class WorkshareImporter(BulkImporter):
                     self.error(
                         i, "work_package", f"No work package '{package}' in programme '{code}'."
                     )
-            found_packages.append(found)
-            organisation = organisations.get(name)
-            if organisation is None:
+            if found_organisations[i] is None:
                 if not name:
                     self.error(i, "organisation", null)
                 else:
                     self.error(i, "organisation", f"No organisation with name '{name}'.")
-            found_organisations.append(organisation)
         self.refs = {"work_package": found_packages, "organisation": found_organisations}
 
     def programmes_of(self, rows: list[int]) -> set[int]:
-        packages = self.refs["work_package"]
-        return {packages[i].programme_id for i in rows}
+        programme_of = {p.pk: p.programme_id for p in self.packages.values()}
+        return {programme_of[pk] for pk in set(map(self.ref_ids("work_package").__getitem__, rows))}
 
 
 class ContributionImporter(BulkImporter):
@@ -688,6 +805,8 @@ class ContributionImporter(BulkImporter):
     key_attnames = ("programme_id", "nation_id", "period_start")
     value_fields = ("period_start", "period_end", "amount", "source", "confidence")
     reference_fields = ("programme", "nation")
+    #: What ``clean_row`` reads.
+    clean_reads = ("period_start", "period_end", "programme_id", "nation_id")
 
     def resolve_references(self) -> None:
         codes = _texts(self.column("programme"))
@@ -725,5 +844,4 @@ class ContributionImporter(BulkImporter):
             raise ValidationError({"nation": "This nation does not take part in the programme."})
 
     def programmes_of(self, rows: list[int]) -> set[int]:
-        programmes = self.refs["programme"]
-        return {programmes[i].pk for i in rows}
+        return set(map(self.ref_ids("programme").__getitem__, rows))
