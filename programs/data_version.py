@@ -46,29 +46,61 @@ _UNWATCHED = {
 }
 
 
+class CacheVersion:
+    """A token in the ``reports`` cache that writes move, so that what is cached under it is
+    exact: read it before reading what it guards, and keep what you read under it.
+
+    Without a shared cache (the dummy cache) every read is a new token: nothing is reused.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def current(self) -> str:
+        """The current version (a new one is set when the cache has none)."""
+        cache = caches[CACHE_ALIAS]
+        version = cache.get(self.key)
+        if version is None:
+            fresh = uuid.uuid4().hex
+            version = fresh if cache.add(self.key, fresh, timeout=None) else cache.get(self.key)
+        return version or uuid.uuid4().hex
+
+    def bump(self) -> None:
+        """Move the version now and again when the current transaction commits."""
+        self.move()
+        connection = transaction.get_connection()
+        if connection.in_atomic_block and not any(
+            callback == self.move for _savepoints, callback, *_rest in connection.run_on_commit
+        ):
+            transaction.on_commit(self.move, robust=True)
+
+    def move(self) -> None:
+        """Set a new version (now only; :meth:`bump` also on commit)."""
+        caches[CACHE_ALIAS].set(self.key, uuid.uuid4().hex, timeout=None)
+
+
+DATA = CacheVersion(VERSION_KEY)
+
+
+def current_of(*versions: CacheVersion) -> list[str]:
+    """The current value of each version, read in one round trip to the cache."""
+    found = caches[CACHE_ALIAS].get_many([version.key for version in versions])
+    return [found.get(version.key) or version.current() for version in versions]
+
+
 def current() -> str:
     """The current data version (a new one is set when the cache has none)."""
-    cache = caches[CACHE_ALIAS]
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        fresh = uuid.uuid4().hex
-        version = fresh if cache.add(VERSION_KEY, fresh, timeout=None) else cache.get(VERSION_KEY)
-    return version or uuid.uuid4().hex
+    return DATA.current()
 
 
 def bump() -> None:
     """Move the data version now and again when the current transaction commits."""
-    move()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and not any(
-        callback is move for _savepoints, callback, *_rest in connection.run_on_commit
-    ):
-        transaction.on_commit(move, robust=True)
+    DATA.bump()
 
 
 def move() -> None:
     """Set a new data version (now only; :func:`bump` also on commit)."""
-    caches[CACHE_ALIAS].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    DATA.move()
 
 
 def _on_write(sender, **kwargs) -> None:

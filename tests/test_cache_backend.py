@@ -21,6 +21,8 @@ def test_an_unreachable_redis_is_a_miss_and_writes_are_dropped():
     cache.set("k", 1)
     cache.delete("k")
     cache.clear()
+    assert cache.count_in_window("throttle", 7, 60) == (0, 0)  # the request is let through
+    cache.uncount("throttle", 7)
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
@@ -39,3 +41,17 @@ def test_clear_removes_only_the_keys_of_its_prefix():
         assert other.get("gcaptrack:unrelated-test-key") == b"kept"
     finally:
         other.delete("gcaptrack:unrelated-test-key")
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_counts_in_windows_and_one_redis_client_for_every_operation():
+    cache = TolerantRedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": "gcaptrack-test-window"})
+    try:
+        assert cache.count_in_window("user-1", 10, 60) == (1, 0)
+        assert cache.count_in_window("user-1", 10, 60) == (2, 0)
+        assert cache.count_in_window("user-1", 11, 60) == (1, 2)
+        cache.uncount("user-1", 11)
+        assert cache.count_in_window("user-1", 11, 60) == (1, 2)
+        assert cache._cache.get_client(write=True) is cache._cache.get_client(write=True)
+    finally:
+        cache.clear()

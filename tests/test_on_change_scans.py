@@ -83,7 +83,7 @@ def test_no_scan_is_queued_while_on_change_scans_are_off(
     settings.CELERY_ON_CHANGE_SCANS = False
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         factories.ContributionFactory(programme=factories.ProgrammeFactory(code="OFF"))
-    assert callbacks == [data_version.move]  # the cached reports' data version, not a scan
+    assert callbacks == [data_version.DATA.move]  # the cached reports' data version, not a scan
     assert queued == []
 
 

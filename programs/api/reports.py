@@ -4,9 +4,9 @@ live flags and the time of the scan they come from (a selector: reads only).
 For a restricted user (``programs.access``) the metrics are computed over the rows released to
 their nation only, and flags appear only for programmes they see in full.
 
-:func:`balance_report_data` serves the serialised report from the ``reports`` cache, keyed by
-programme, day, viewer nation and data version (``programs.data_version``): any write moves the
-version, so a cached report is never older than the data.
+:func:`balance_report_data` serves the serialised report kept under the data version, by
+programme, day and viewer nation (``programs.api.response_cache``): any write moves the version,
+so a kept report is never older than the data.
 """
 
 import dataclasses
@@ -14,12 +14,13 @@ import datetime
 from collections import OrderedDict
 from typing import Any
 
-from django.core.cache import caches
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from rest_framework.generics import get_object_or_404
 
 from programs import data_version
-from programs.access import released_flags, released_snapshots, viewer_nation
+from programs.access import released, released_flags, released_snapshots, viewer_nation
+from programs.api.response_cache import remember, versioned
 from programs.api.serializers import BalanceReportSerializer
 from programs.balance.metrics import programme_balance
 from programs.models import BalanceSnapshot, Flag, Programme
@@ -67,35 +68,39 @@ def balance_report(
 
 
 def balance_report_data(
-    programme: Programme, as_of: datetime.date | None = None, *, user=None
+    programme: Programme,
+    as_of: datetime.date | None = None,
+    *,
+    user=None,
+    version: str | None = None,
 ) -> dict[str, Any]:
-    """:func:`balance_report` serialised (``BalanceReportSerializer``), from the cache when the
-    data has not changed since it was computed for the same day and viewer nation."""
+    """:func:`balance_report` serialised (``BalanceReportSerializer``), kept under the data
+    version (``programs.api.response_cache``) for the same day and viewer nation.
+
+    ``version`` is the data version the caller read before reading anything else of the data
+    (default: read now)."""
     as_of = as_of or timezone.localdate()
     nation = viewer_nation(user)
+    version = version or data_version.current()
     key = (
         f"balance:{programme.pk}:{as_of.isoformat()}:{'all' if nation is None else nation}:"
-        f"{data_version.current()}"
+        f"{version}"
     )
-    data = _recent.get(key)
-    if data is None:
-        cache = caches[data_version.CACHE_ALIAS]
-        data = cache.get(key)
-        if data is None:
-            data = BalanceReportSerializer(balance_report(programme, as_of, user=user)).data
-            cache.set(key, data)
-        _remember(key, data)
-    return data
+    return versioned(
+        key, lambda: BalanceReportSerializer(balance_report(programme, as_of, user=user)).data
+    )
 
 
-#: This process's most recently served reports, by the same keys (which carry the data
-#: version, so an entry is exact whenever its key is asked for): a hit then costs no transfer
-#: and no unpickling of the report from Redis.
-_recent: OrderedDict[str, Any] = OrderedDict()
-RECENT_REPORTS = 64
+def visible_programme(code: str, user, version: str) -> Programme:
+    """The programme with this code if the user may see it (else ``Http404``), kept per process
+    under the data version read before (visibility changes only with the data)."""
+    key = (code, viewer_nation(user), version)
+    programme = _programmes.get(key)
+    if programme is None:
+        programme = get_object_or_404(released(Programme.objects.all(), user), code=code)
+    remember(key, programme, _programmes)
+    return programme
 
 
-def _remember(key: str, data: Any) -> None:
-    _recent[key] = data
-    while len(_recent) > RECENT_REPORTS:
-        _recent.popitem(last=False)
+#: Programmes looked up by ``visible_programme``, by code, viewer nation and data version.
+_programmes: OrderedDict[tuple, Programme] = OrderedDict()

@@ -1,7 +1,20 @@
-"""Per-user throttling; the rate comes from settings (API_THROTTLE_USER) when each request runs."""
+"""Per-user throttling; the rate comes from settings (API_THROTTLE_USER) when each request runs.
 
+With Redis as the cache, the count is a sliding-window counter kept in Redis and checked in one
+round trip: the requests of the current window plus those of the previous window weighted by
+how much of it still lies within the last ``duration`` seconds. DRF's own throttle keeps a list
+of timestamps per user, read and written back on every request (two round trips and the whole
+list unpickled and pickled). Without Redis (the demo's local memory cache), DRF's throttle runs.
+"""
+
+import math
+import time
+
+from django.core.cache import caches
 from rest_framework import throttling
 from rest_framework.settings import api_settings
+
+from gcaptrack.cache import TolerantRedisCache
 
 
 class UserRateThrottle(throttling.UserRateThrottle):
@@ -13,3 +26,38 @@ class UserRateThrottle(throttling.UserRateThrottle):
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        cache = caches["default"]
+        if not isinstance(cache, TolerantRedisCache):
+            return super().allow_request(request, view)
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now = time.time()
+        window, into = divmod(now, self.duration)
+        count, before = cache.count_in_window(self.key, int(window), self.duration)
+        carried = before * (self.duration - into) / self.duration
+        if count + carried <= self.num_requests:
+            return True
+        cache.uncount(self.key, int(window))  # a refused request uses up nothing
+        self._wait = self._seconds_until_allowed(count - 1, before, into)
+        return False
+
+    def _seconds_until_allowed(self, count: int, before: int, into: float) -> float:
+        """Seconds until one more request fits: the previous window's weight fades, or, when
+        the current window alone is full, the next window begins."""
+        left_in_window = self.duration - into
+        if count >= self.num_requests or before == 0:
+            return left_in_window
+        fade = (count + before * left_in_window / self.duration + 1 - self.num_requests) * (
+            self.duration / before
+        )
+        return min(left_in_window, max(fade, 0.0))
+
+    def wait(self) -> float | None:
+        if hasattr(self, "_wait"):
+            return math.ceil(self._wait * 1000) / 1000
+        return super().wait()

@@ -2,24 +2,41 @@
 
 A key reads ``gct_<prefix>_<secret>``: the prefix finds the row, the SHA-256 of the whole key
 is compared in constant time. Only the prefix and the hash are stored.
+
+Each process keeps the tokens it has checked, with their user (permissions loaded) and the
+user's clearance, under the *auth version* (``programs.data_version.CacheVersion``): every
+write to a token, a user, a clearance, a group or a permission link moves it, so a revoked
+token, a deactivated user or a changed clearance is refused or applied on the very next request
+in every process. Looking the token up in the database, then the user's permissions, cost more
+than all the rest of a cached API request. Without Redis (the demo) nothing is kept.
 """
 
+import copy
 import datetime
 import hashlib
 import hmac
 import secrets
+from collections import OrderedDict
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
+from programs import data_version
 from programs.access import remember_viewer_nation
-from programs.models import ApiToken
+from programs.data_version import CacheVersion
+from programs.models import ApiToken, Clearance
 
 KEY_MARK = "gct"
 #: last_used_at is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+AUTH_VERSION = CacheVersion("auth-version")
+#: Checked tokens kept per process, by key hash: (auth version, token with its user).
+_checked: OrderedDict[str, tuple[str, ApiToken]] = OrderedDict()
+CHECKED_TOKENS = 256
 
 
 def _hash(key: str) -> str:
@@ -47,6 +64,7 @@ def revoke_token(token: ApiToken) -> ApiToken:
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        AUTH_VERSION.bump()  # update() sends no signal
     token.refresh_from_db()
     return token
 
@@ -60,14 +78,8 @@ def token_for_key(key: str) -> ApiToken:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_MARK:
         raise TokenRejected("Malformed API token.")
-    token = (
-        ApiToken.objects.select_related("user")
-        .annotate(viewer_nation_id=F("user__clearance__nation_id"))
-        .filter(prefix=parts[1])
-        .first()
-    )
-    if token is None or not hmac.compare_digest(token.key_hash, _hash(key)):
-        raise TokenRejected("Unknown API token.")
+    key_hash = _hash(key)
+    token, data_version_now = _checked_token(parts[1], key_hash)
     now = timezone.now()
     if token.revoked_at is not None:
         raise TokenRejected("This API token has been revoked.")
@@ -78,5 +90,64 @@ def token_for_key(key: str) -> ApiToken:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+    # A copy per request: the request may annotate its user; the kept one stays as loaded.
+    token = copy.copy(token)
+    token.user = copy.copy(token.user)
+    token.data_version = data_version_now
     remember_viewer_nation(token.user, token.viewer_nation_id)
     return token
+
+
+def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str]:
+    """The token with this prefix and hash, kept from an earlier request of this process while
+    the auth version has not moved (read before the database, so a change made meanwhile is
+    never kept under the new version); raise TokenRejected for an unknown key.
+
+    Also returns the data version, read in the same round trip to the cache: the request's
+    cached reports are looked up under it (``request.auth.data_version``).
+    """
+    version, data_version_now = data_version.current_of(AUTH_VERSION, data_version.DATA)
+    kept = _checked.get(key_hash)
+    if kept is not None and kept[0] == version:
+        _checked.move_to_end(key_hash)
+        return kept[1], data_version_now
+    token = (
+        ApiToken.objects.select_related("user")
+        .annotate(viewer_nation_id=F("user__clearance__nation_id"))
+        .filter(prefix=prefix)
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.key_hash, key_hash):
+        raise TokenRejected("Unknown API token.")
+    if token.user.is_active:
+        token.user.get_all_permissions()  # loaded once, kept with the user
+    _checked[key_hash] = (version, token)
+    while len(_checked) > CHECKED_TOKENS:
+        _checked.popitem(last=False)
+    return token, data_version_now
+
+
+def _on_auth_write(sender, **kwargs) -> None:
+    AUTH_VERSION.bump()
+
+
+def _on_auth_relation_change(sender, action, **kwargs) -> None:
+    if action.startswith("post_"):
+        AUTH_VERSION.bump()
+
+
+def connect() -> None:
+    """Move the auth version on every write that changes who a token lets in, or as whom."""
+    from django.apps import apps
+
+    user = apps.get_model(settings.AUTH_USER_MODEL)
+    for model in (ApiToken, user, Clearance, Group):
+        uid = f"auth-version-{model.__name__}"
+        post_save.connect(_on_auth_write, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(_on_auth_write, sender=model, dispatch_uid=f"{uid}-delete")
+    for through in (user.groups.through, user.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(
+            _on_auth_relation_change,
+            sender=through,
+            dispatch_uid=f"auth-version-{through.__name__}",
+        )

@@ -6,6 +6,8 @@ ETag; PUT, PATCH and DELETE honour If-Match (see programs.api.conditional). Ever
 one transaction: a 400 or 412 leaves the database as it was.
 """
 
+import hashlib
+
 from celery.result import AsyncResult
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,13 +26,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from programs.access import is_restricted, released, released_flags
+from programs.access import is_restricted, released, released_flags, viewer_nation
 from programs.api import filters, serializers
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
 from programs.api.pagination import CursorPagination
 from programs.api.permissions import CanAcknowledgeFlags, CanScan, IsAnalystOrViewer
 from programs.api.renderers import XLSX_MEDIA_TYPE, columns_of, stream_csv, write_xlsx
-from programs.api.reports import balance_report_data
+from programs.api.reports import balance_report_data, visible_programme
+from programs.api.response_cache import request_data_version, versioned
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
 from programs.models import (
@@ -146,6 +149,21 @@ class ExportMixin:
         return response
 
 
+class VersionedListMixin:
+    """A JSON list page kept under the data version (``programs.api.response_cache``), by URL
+    (filters, ordering, cursor, page size) and viewer nation: the rows and their nested children
+    depend on nothing else of the user, whose permission to list is checked before."""
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format != "json":
+            return super().list(request, *args, **kwargs)
+        version = request_data_version(request)
+        nation = viewer_nation(request.user)
+        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        key = f"list:{self.basename}:{url}:{'all' if nation is None else nation}:{version}"
+        return Response(versioned(key, lambda: super(VersionedListMixin, self).list(request).data))
+
+
 class ETagRetrieveMixin:
     """Retrieve with an ETag (a hash of the representation) and If-None-Match."""
 
@@ -235,7 +253,12 @@ class ConditionalMixin(ETagRetrieveMixin):
 
 
 class TrackedViewSet(
-    JSONErrorsMixin, ExportMixin, ReleasedMixin, ConditionalMixin, viewsets.ModelViewSet
+    JSONErrorsMixin,
+    ExportMixin,
+    VersionedListMixin,
+    ReleasedMixin,
+    ConditionalMixin,
+    viewsets.ModelViewSet,
 ):
     """A tracked resource. Lists filter, order (`ordering`) and page; `?format=csv` or `xlsx`
     returns every matching row. Retrieve sends an ETag; analysts create, update and delete,
@@ -296,10 +319,14 @@ class ProgrammeViewSet(TrackedViewSet):
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def balance(self, request, code=None):
-        programme = self.get_object()
+        version = request_data_version(request)  # before the programme and the report
+        programme = visible_programme(code, request.user, version)
+        self.check_object_permissions(request, programme)
         query = serializers.BalanceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        data = balance_report_data(programme, query.validated_data.get("as_of"), user=request.user)
+        data = balance_report_data(
+            programme, query.validated_data.get("as_of"), user=request.user, version=version
+        )
         fmt = request.accepted_renderer.format
         if fmt == "csv":
             return Response(list(data[query.validated_data["section"]]))

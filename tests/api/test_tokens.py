@@ -3,8 +3,12 @@
 import datetime
 import hashlib
 
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from programs.api import throttling
 from programs.models import ApiToken
 from tests.api.conftest import https_client, token_client
 
@@ -86,3 +90,53 @@ def test_throttling_per_user(api, world, settings):
     }
     codes = [api.get("/api/v1/nations/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+
+
+def test_a_deactivated_user_is_refused_on_the_very_next_request(api, analyst_user):
+    assert api.get("/api/v1/nations/").status_code == 200  # the token is now kept by the process
+    analyst_user.is_active = False
+    analyst_user.save()
+    refused = api.get("/api/v1/nations/")
+    assert refused.status_code == 401
+    assert "inactive" in refused.json()["detail"]
+
+
+def test_a_permission_taken_from_the_group_applies_on_the_very_next_request(viewer_api):
+    assert viewer_api.get("/api/v1/nations/").status_code == 200
+    viewers = Group.objects.get(name="viewer")
+    viewers.permissions.remove(Permission.objects.get(codename="view_nation"))
+    assert viewer_api.get("/api/v1/nations/").status_code == 403
+    viewers.permissions.add(Permission.objects.get(codename="view_nation"))
+    assert viewer_api.get("/api/v1/nations/").status_code == 200
+
+
+def test_a_token_is_looked_up_once_while_nothing_about_it_changes(api, world):
+    nation = world.nations["GBR"]
+    api.get(f"/api/v1/nations/{nation.code}/")
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(f"/api/v1/nations/{nation.code}/").status_code == 200
+    tables = ("programs_apitoken", "auth_user", "auth_permission", "programs_clearance")
+    assert captured, "the nation itself is read"
+    assert not [q["sql"] for q in captured if any(table in q["sql"] for table in tables)]
+
+
+def test_the_throttle_counts_over_a_sliding_window(api, world, settings, monkeypatch):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user": "3/minute"},
+    }
+    clock = {"now": 6_000_000.0}  # the start of a one-minute window
+    monkeypatch.setattr(throttling.time, "time", lambda: clock["now"])
+
+    def status_at(seconds: float) -> tuple[int, str | None]:
+        clock["now"] = 6_000_000.0 + seconds
+        response = api.get("/api/v1/nations/")
+        return response.status_code, response.headers.get("Retry-After")
+
+    assert [status_at(s)[0] for s in (0, 1, 2)] == [200, 200, 200]
+    assert status_at(3) == (429, "57")  # the window is full until it ends
+    # A minute on, the three requests still weigh 59/60 of three: refused, and the refusal
+    # used up nothing; by 80 s they weigh two, and one more fits.
+    assert status_at(61)[0] == 429
+    assert status_at(80)[0] == 200
+    assert status_at(81)[0] == 429

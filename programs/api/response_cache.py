@@ -1,0 +1,55 @@
+"""Responses kept under the data version (``programs.data_version``), so never stale.
+
+What the API sends for a balance report or a list page is a function of the data, the viewer's
+nation and the request (programme, day, URL with its filters and cursor). Kept under a key that
+carries the data version read *before* the data, an entry is exact whenever its key is asked
+for: any write moves the version and the next request computes afresh.
+
+Entries live in the ``reports`` cache (Redis, shared by every process) and, for the most recent
+ones, in this process's memory too: a hit then costs no transfer and no unpickling.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import caches
+from rest_framework.request import Request
+
+from programs import data_version
+
+#: Entries kept in this process's memory.
+RECENT_ENTRIES = 64
+_recent: OrderedDict[str, Any] = OrderedDict()
+
+
+def request_data_version(request: Request) -> str:
+    """The data version for this request: read with the API token's check when there was one
+    (one round trip for both), else now."""
+    return getattr(request.auth, "data_version", None) or data_version.current()
+
+
+def versioned(key: str, compute: Callable[[], Any]) -> Any:
+    """The data kept under ``key`` (which must carry the data version), else ``compute()``,
+    kept."""
+    data = _recent.get(key)
+    if data is None:
+        cache = caches[data_version.CACHE_ALIAS]
+        data = cache.get(key)
+        if data is None:
+            data = compute()
+            cache.set(key, data)
+    remember(key, data)
+    return data
+
+
+def remember(key: str, value: Any, entries: OrderedDict | None = None) -> None:
+    """Keep ``value`` in this process's memory (``entries``, default the responses), dropping
+    the least recently used beyond ``RECENT_ENTRIES``."""
+    entries = _recent if entries is None else entries
+    entries[key] = value
+    entries.move_to_end(key)
+    while len(entries) > RECENT_ENTRIES:
+        entries.popitem(last=False)
