@@ -1,7 +1,8 @@
-"""PostgreSQL restarted under a running web server: while it is down, requests get a clean 503
-(JSON with Retry-After for the API, a short page for the dashboards), and once it is back the
-very next requests succeed, without restarting gunicorn; a restart between two requests costs
-no request at all (connections are health-checked)."""
+"""PostgreSQL restarted under a running web server: while it is down, requests that need it get
+a clean 503 (JSON with Retry-After for the API, a short page for the dashboards), and once it is
+back the very next requests succeed, without restarting gunicorn; a restart between two requests
+costs no request at all (connections are health-checked). A list page kept under the data
+version (which only a write to the database can move) is still served, unchanged."""
 
 import pytest
 
@@ -12,6 +13,8 @@ pytestmark = pytest.mark.faults
 
 THREADS = 2
 PATHS = ("/api/v1/programmes/GCAP/", "/api/v1/contributions/?programme=GCAP")
+#: Never asked before the outage: no kept page, the database is needed.
+UNSEEN_LIST = "/api/v1/contributions/?programme=GCAP&page_size=7"
 
 
 def test_requests_get_503_while_postgres_is_down_and_succeed_at_once_after_its_restart(
@@ -28,14 +31,18 @@ def test_requests_get_503_while_postgres_is_down_and_succeed_at_once_after_its_r
             assert api.get(path).status == 200
     assert browser.request("GET", "/").status == 200
 
+    kept_list = api.get(PATHS[1]).body
     fault_postgres.server.stop("fast")
     try:
-        down = [api.get(path) for path in PATHS for _ in range(THREADS)]
+        down = [api.get(path) for path in (PATHS[0], UNSEEN_LIST) for _ in range(THREADS)]
+        still_kept = api.get(PATHS[1])
         page = browser.request("GET", "/")
         write = api.patch("/api/v1/programmes/GCAP/", {"name": "Global Combat Air Programme"})
     finally:
         fault_postgres.server.start()
 
+    assert still_kept.status == 200, still_kept
+    assert still_kept.body == kept_list
     for response in [*down, write]:
         assert response.status == 503, response
         assert response.headers["Content-Type"] == "application/json"
