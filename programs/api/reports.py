@@ -80,14 +80,18 @@ def balance_report_data(
     ``version`` is the data version the caller read before reading anything else of the data
     (default: read now)."""
     as_of = as_of or timezone.localdate()
-    nation = viewer_nation(user)
-    version = version or data_version.current()
-    key = (
-        f"balance:{programme.pk}:{as_of.isoformat()}:{'all' if nation is None else nation}:"
-        f"{version}"
-    )
+    key = balance_report_key(programme, as_of, user, version or data_version.current())
     return versioned(
         key, lambda: BalanceReportSerializer(balance_report(programme, as_of, user=user)).data
+    )
+
+
+def balance_report_key(programme: Programme, as_of: datetime.date, user, version: str) -> str:
+    """The key of the programme's report as of the day, for the user's nation, at a version."""
+    nation = viewer_nation(user)
+    return (
+        f"balance:{programme.pk}:{as_of.isoformat()}:{'all' if nation is None else nation}:"
+        f"{version}"
     )
 
 

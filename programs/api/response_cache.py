@@ -6,7 +6,8 @@ carries the data version read *before* the data, an entry is exact whenever its 
 for: any write moves the version and the next request computes afresh.
 
 Entries live in the ``reports`` cache (Redis, shared by every process) and, for the most recent
-ones, in this process's memory too: a hit then costs no transfer and no unpickling.
+ones, in this process's memory too: a hit then costs no transfer and no unpickling. Sent as
+plain JSON, an entry is also rendered once per process (``json_response``).
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import caches
+from django.http import HttpResponse, HttpResponseBase
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from programs import data_version
 
 #: Entries kept in this process's memory.
 RECENT_ENTRIES = 64
 _recent: OrderedDict[str, Any] = OrderedDict()
+#: JSON bodies rendered from kept entries, by the same keys.
+_rendered: OrderedDict[str, bytes] = OrderedDict()
 
 
 def request_data_version(request: Request) -> str:
@@ -43,6 +49,19 @@ def versioned(key: str, compute: Callable[[], Any]) -> Any:
             cache.set(key, data)
     remember(key, data)
     return data
+
+
+def json_response(request: Request, key: str, data: Any) -> HttpResponseBase:
+    """``Response(data)``, except that plain JSON (no ``indent`` asked for) is rendered once per
+    process and kept entry: the same bytes and content type DRF's JSON renderer gives."""
+    renderer = request.accepted_renderer
+    if type(renderer) is not JSONRenderer or request.accepted_media_type != renderer.media_type:
+        return Response(data)
+    body = _rendered.get(key)
+    if body is None:
+        body = renderer.render(data, renderer.media_type, {"request": request})
+    remember(key, body, _rendered)
+    return HttpResponse(body, content_type=renderer.media_type)
 
 
 def remember(key: str, value: Any, entries: OrderedDict | None = None) -> None:

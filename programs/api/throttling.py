@@ -16,6 +16,8 @@ from rest_framework.settings import api_settings
 
 from gcaptrack.cache import TolerantRedisCache
 
+_clock = time.time
+
 
 class UserRateThrottle(throttling.UserRateThrottle):
     """DRF's per-user throttle, reading its rate at request time rather than at import.
@@ -36,7 +38,7 @@ class UserRateThrottle(throttling.UserRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        now = time.time()
+        now = _clock()
         window, into = divmod(now, self.duration)
         count, before = cache.count_in_window(self.key, int(window), self.duration)
         carried = before * (self.duration - into) / self.duration

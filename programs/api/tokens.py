@@ -8,7 +8,10 @@ user's clearance, under the *auth version* (``programs.data_version.CacheVersion
 write to a token, a user, a clearance, a group or a permission link moves it, so a revoked
 token, a deactivated user or a changed clearance is refused or applied on the very next request
 in every process. Looking the token up in the database, then the user's permissions, cost more
-than all the rest of a cached API request. Without Redis (the demo) nothing is kept.
+than all the rest of a cached API request. Without Redis (the demo) nothing is kept. A version
+move lost while Redis is unreachable cannot be seen: a kept token is therefore checked again
+after ``KEPT_TOKEN_SECONDS`` in any case, which bounds how long a token revoked during a Redis
+outage can still be used by a process that kept it before.
 """
 
 import copy
@@ -16,6 +19,7 @@ import datetime
 import hashlib
 import hmac
 import secrets
+import time
 from collections import OrderedDict
 
 from django.conf import settings
@@ -34,9 +38,11 @@ KEY_MARK = "gct"
 #: last_used_at is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 AUTH_VERSION = CacheVersion("auth-version")
-#: Checked tokens kept per process, by key hash: (auth version, token with its user).
-_checked: OrderedDict[str, tuple[str, ApiToken]] = OrderedDict()
+#: Checked tokens kept per process, by key hash: (auth version, time kept, token with its user).
+_checked: OrderedDict[str, tuple[str, float, ApiToken]] = OrderedDict()
 CHECKED_TOKENS = 256
+KEPT_TOKEN_SECONDS = 60
+_clock = time.monotonic
 
 
 def _hash(key: str) -> str:
@@ -108,9 +114,10 @@ def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str]:
     """
     version, data_version_now = data_version.current_of(AUTH_VERSION, data_version.DATA)
     kept = _checked.get(key_hash)
-    if kept is not None and kept[0] == version:
+    now = _clock()
+    if kept is not None and kept[0] == version and now - kept[1] < KEPT_TOKEN_SECONDS:
         _checked.move_to_end(key_hash)
-        return kept[1], data_version_now
+        return kept[2], data_version_now
     token = (
         ApiToken.objects.select_related("user")
         .annotate(viewer_nation_id=F("user__clearance__nation_id"))
@@ -121,7 +128,8 @@ def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str]:
         raise TokenRejected("Unknown API token.")
     if token.user.is_active:
         token.user.get_all_permissions()  # loaded once, kept with the user
-    _checked[key_hash] = (version, token)
+    _checked[key_hash] = (version, now, token)
+    _checked.move_to_end(key_hash)
     while len(_checked) > CHECKED_TOKENS:
         _checked.popitem(last=False)
     return token, data_version_now

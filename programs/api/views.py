@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, ProtectedError, QuerySet, RestrictedError
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.defaults import page_not_found
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -32,8 +33,8 @@ from programs.api.conditional import check_if_match, etag_of, matches_if_none_ma
 from programs.api.pagination import CursorPagination
 from programs.api.permissions import CanAcknowledgeFlags, CanScan, IsAnalystOrViewer
 from programs.api.renderers import XLSX_MEDIA_TYPE, columns_of, stream_csv, write_xlsx
-from programs.api.reports import balance_report_data, visible_programme
-from programs.api.response_cache import request_data_version, versioned
+from programs.api.reports import balance_report_data, balance_report_key, visible_programme
+from programs.api.response_cache import json_response, request_data_version, versioned
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
 from programs.models import (
@@ -149,6 +150,23 @@ class ExportMixin:
         return response
 
 
+def balance_query(params) -> dict:
+    """The validated query of a balance request; without parameters, the defaults (validated
+    once: building the serializer cost more than serving a kept report)."""
+    if params:
+        query = serializers.BalanceQuerySerializer(data=params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+    if not _DEFAULT_BALANCE_QUERY:
+        query = serializers.BalanceQuerySerializer(data={})
+        query.is_valid(raise_exception=True)
+        _DEFAULT_BALANCE_QUERY.update(query.validated_data)
+    return _DEFAULT_BALANCE_QUERY
+
+
+_DEFAULT_BALANCE_QUERY: dict = {}
+
+
 class VersionedListMixin:
     """A JSON list page kept under the data version (``programs.api.response_cache``), by URL
     (filters, ordering, cursor, page size) and viewer nation: the rows and their nested children
@@ -161,7 +179,8 @@ class VersionedListMixin:
         nation = viewer_nation(request.user)
         url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
         key = f"list:{self.basename}:{url}:{'all' if nation is None else nation}:{version}"
-        return Response(versioned(key, lambda: super(VersionedListMixin, self).list(request).data))
+        data = versioned(key, lambda: super(VersionedListMixin, self).list(request).data)
+        return json_response(request, key, data)
 
 
 class ETagRetrieveMixin:
@@ -322,14 +341,12 @@ class ProgrammeViewSet(TrackedViewSet):
         version = request_data_version(request)  # before the programme and the report
         programme = visible_programme(code, request.user, version)
         self.check_object_permissions(request, programme)
-        query = serializers.BalanceQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = balance_report_data(
-            programme, query.validated_data.get("as_of"), user=request.user, version=version
-        )
+        query = balance_query(request.query_params)
+        as_of = query.get("as_of") or timezone.localdate()
+        data = balance_report_data(programme, as_of, user=request.user, version=version)
         fmt = request.accepted_renderer.format
         if fmt == "csv":
-            return Response(list(data[query.validated_data["section"]]))
+            return Response(list(data[query["section"]]))
         if fmt == "xlsx":
             sheets = [
                 (section, columns_of(data[section]), data[section], set())
@@ -340,7 +357,9 @@ class ProgrammeViewSet(TrackedViewSet):
                 f'attachment; filename="balance-{programme.code}.xlsx"'
             )
             return response
-        return Response(data)
+        return json_response(
+            request, balance_report_key(programme, as_of, request.user, version), data
+        )
 
     @extend_schema(
         request=serializers.ScanRequestSerializer,

@@ -65,3 +65,16 @@ def test_a_restricted_user_never_gets_the_page_kept_for_another_nation(world, ap
 
     hidden.releasable_to.add(world.nations["GBR"])  # a marking change alone
     assert Decimal("777.77") in amounts(gbr_api.get("/api/v1/workshare/"))
+
+
+@pytest.mark.parametrize("path", [PAGE, "/api/v1/programmes/GCAP/balance/"])
+def test_a_kept_response_is_the_computed_one_byte_for_byte(world, viewer_api, path):
+    computed = viewer_api.get(path)
+    kept = viewer_api.get(path)
+    assert computed.status_code == kept.status_code == 200
+    assert kept.content == computed.content
+    assert dict(kept.headers) == dict(computed.headers)
+    assert kept.headers["Content-Type"] == "application/json"
+    indented = viewer_api.get(path, HTTP_ACCEPT="application/json; indent=2")
+    assert indented.json() == computed.json()
+    assert indented.content != computed.content

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from programs.api import throttling
+from programs.api import throttling, tokens
 from programs.models import ApiToken
 from tests.api.conftest import https_client, token_client
 
@@ -126,7 +126,7 @@ def test_the_throttle_counts_over_a_sliding_window(api, world, settings, monkeyp
         "DEFAULT_THROTTLE_RATES": {"user": "3/minute"},
     }
     clock = {"now": 6_000_000.0}  # the start of a one-minute window
-    monkeypatch.setattr(throttling.time, "time", lambda: clock["now"])
+    monkeypatch.setattr(throttling, "_clock", lambda: clock["now"])
 
     def status_at(seconds: float) -> tuple[int, str | None]:
         clock["now"] = 6_000_000.0 + seconds
@@ -140,3 +140,18 @@ def test_the_throttle_counts_over_a_sliding_window(api, world, settings, monkeyp
     assert status_at(61)[0] == 429
     assert status_at(80)[0] == 200
     assert status_at(81)[0] == 429
+
+
+def test_a_revocation_whose_version_move_was_lost_applies_within_the_kept_time(
+    api, analyst_user, monkeypatch
+):
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(tokens, "_clock", lambda: clock["now"])
+    assert api.get("/api/v1/nations/").status_code == 200
+    # As when Redis was unreachable at the revocation: the row changes, the version does not.
+    ApiToken.objects.filter(user=analyst_user).update(revoked_at=timezone.now())
+
+    clock["now"] += tokens.KEPT_TOKEN_SECONDS - 1
+    assert api.get("/api/v1/nations/").status_code == 200
+    clock["now"] += 1
+    assert api.get("/api/v1/nations/").status_code == 401
