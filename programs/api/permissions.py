@@ -20,6 +20,13 @@ class ModelPermissions(permissions.DjangoModelPermissions):
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
 
+    def _queryset(self, view):
+        """The view's class queryset: only its model is read here, and the view's own
+        ``get_queryset()`` (rows released to the user, nested children) costs more to build
+        than a kept list page costs to send."""
+        queryset = getattr(view, "queryset", None)
+        return queryset if queryset is not None else super()._queryset(view)
+
 
 class CanAcknowledgeFlags(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
