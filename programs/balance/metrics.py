@@ -157,7 +157,7 @@ class ProgrammeBalance:
     nations: list[NationBalance]
     pairs: list[PairBalance]
     _by_code: dict[str, NationBalance] = field(default_factory=dict, repr=False, compare=False)
-    #: Nation code -> id, for callers that write rows about the nations (snapshots).
+    #: Nation code -> id (``nation_ids``).
     _nation_ids: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def nation(self, code: str) -> NationBalance:
@@ -171,6 +171,12 @@ class ProgrammeBalance:
             if pair.a == a and pair.b == b:
                 return pair
         raise KeyError((a, b))
+
+    @property
+    def nation_ids(self) -> dict[str, int]:
+        """Nation code -> id, for callers that read or write rows about the nations (snapshots,
+        the dashboards' prior ties); not a field, so not part of the report."""
+        return dict(self._nation_ids)
 
     @property
     def active_nations(self) -> list[NationBalance]:

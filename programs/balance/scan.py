@@ -29,7 +29,7 @@ from programs.balance.metrics import (
 from programs.balance.rules import Rule, global_rules, programme_rules
 from programs.balance.statements import statement_cursor
 from programs.balance.thresholds import thresholds_for
-from programs.models import BalanceSnapshot, Flag, Nation, Programme, ThresholdOverride
+from programs.models import BalanceSnapshot, Flag, Programme, ThresholdOverride
 
 #: Key of the PostgreSQL advisory lock that serialises cross-programme scans.
 GLOBAL_SCAN_LOCK = 7_021_001
@@ -241,9 +241,7 @@ def write_snapshots(
         if item.currency == programme.currency and programme.code in item.programmes
     }
 
-    ids = balance._nation_ids or dict(
-        Nation.objects.filter(code__in=[n.code for n in balance.nations]).values_list("code", "pk")
-    )
+    ids = balance.nation_ids
     now = timezone.now()
     rows = [
         {

@@ -528,7 +528,7 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None, use
     names = [n.name for n in balance.nations]
     codes = [n.code for n in balance.nations]
     name_of = dict(zip(codes, names, strict=True))
-    ids = dict(Nation.objects.filter(code__in=codes).values_list("code", "pk"))
+    ids = balance.nation_ids
 
     page: dict = {
         "programme": programme,
