@@ -466,7 +466,7 @@ def timed_get(client, path: str) -> tuple[int, float, float, int]:
     return response.status_code, total, sum(spent), len(spent)
 
 
-def bench_dashboard(code: str, repeats: int = 3) -> dict:
+def bench_dashboard(code: str, repeats: int = 9) -> dict:
     client = client_for_viewer()
     path = f"/programmes/{code}/"
     timed_get(client, path)  # warm templates and connections
