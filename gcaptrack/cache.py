@@ -93,6 +93,30 @@ class TolerantRedisCache(RedisCache):
         count, _, before = pipeline.execute()
         return int(count), int(before or 0)
 
+    @_tolerant(lambda keys, counter: ({}, (0, 0)))
+    def get_many_and_count(
+        self, keys: list[str], counter: tuple[TolerantRedisCache, str, int, int]
+    ) -> tuple[dict, tuple[int, int]]:
+        """``get_many(keys)`` and ``counter``'s ``count_in_window`` (its cache, key, window,
+        seconds) in one round trip; both caches must use the same Redis server."""
+        other, key, window, seconds = counter
+        if other._servers != self._servers:
+            return self.get_many(keys), other.count_in_window(key, window, seconds)
+        made = {self.make_and_validate_key(k): k for k in keys}
+        current = other.make_and_validate_key(f"{key}:{window}")
+        pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
+        pipeline.mget(list(made))
+        pipeline.incr(current)
+        pipeline.expire(current, 2 * seconds)
+        pipeline.get(other.make_and_validate_key(f"{key}:{window - 1}"))
+        values, count, _, before = pipeline.execute()
+        found = {
+            made[made_key]: self._cache._serializer.loads(value)
+            for made_key, value in zip(made, values, strict=True)
+            if value is not None
+        }
+        return found, (int(count), int(before or 0))
+
     @_tolerant(_constant(None))
     def uncount(self, key: str, window: int) -> None:
         """Take back one count of ``key`` in window number ``window``."""

@@ -22,6 +22,7 @@ def test_an_unreachable_redis_is_a_miss_and_writes_are_dropped():
     cache.delete("k")
     cache.clear()
     assert cache.count_in_window("throttle", 7, 60) == (0, 0)  # the request is let through
+    assert cache.get_many_and_count(["k"], (cache, "throttle", 7, 60)) == ({}, (0, 0))
     cache.uncount("throttle", 7)
 
 
@@ -55,3 +56,20 @@ def test_counts_in_windows_and_one_redis_client_for_every_operation():
         assert cache._cache.get_client(write=True) is cache._cache.get_client(write=True)
     finally:
         cache.clear()
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_reads_of_one_cache_and_a_count_of_another_share_one_round_trip():
+    url = os.environ["REDIS_URL"]
+    versions = TolerantRedisCache(url, {"KEY_PREFIX": "gcaptrack-test-versions"})
+    counts = TolerantRedisCache(url, {"KEY_PREFIX": "gcaptrack-test-counts"})
+    try:
+        versions.set("a", "one")
+        counts.count_in_window("user-2", 4, 60)
+        found, counted = versions.get_many_and_count(["a", "b"], (counts, "user-2", 5, 60))
+        assert found == {"a": "one"}
+        assert counted == (1, 1)
+        assert counts.count_in_window("user-2", 5, 60) == (2, 1)
+    finally:
+        versions.clear()
+        counts.clear()

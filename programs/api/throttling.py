@@ -40,13 +40,26 @@ class UserRateThrottle(throttling.UserRateThrottle):
             return True
         now = _clock()
         window, into = divmod(now, self.duration)
-        count, before = cache.count_in_window(self.key, int(window), self.duration)
+        counted = getattr(request.auth, "throttle_counted", None)
+        if counted is not None and counted[:2] == (self.key, int(window)):
+            count, before = counted[2]  # counted with the token's check, same round trip
+        else:
+            count, before = cache.count_in_window(self.key, int(window), self.duration)
         carried = before * (self.duration - into) / self.duration
         if count + carried <= self.num_requests:
             return True
         cache.uncount(self.key, int(window))  # a refused request uses up nothing
         self._wait = self._seconds_until_allowed(count - 1, before, into)
         return False
+
+    def counter_for(self, user_id: int) -> tuple | None:
+        """This throttle's counter of a user now, for ``TolerantRedisCache.count_in_window``
+        (cache, key, window, seconds); None when it does not count in Redis."""
+        cache = caches["default"]
+        if self.rate is None or not isinstance(cache, TolerantRedisCache):
+            return None
+        key = self.cache_format % {"scope": self.scope, "ident": user_id}
+        return cache, key, int(_clock() // self.duration), self.duration
 
     def _seconds_until_allowed(self, count: int, before: int, into: float) -> float:
         """Seconds until one more request fits: the previous window's weight fades, or, when

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from programs import data_version
 from programs.access import remember_viewer_nation
+from programs.api.throttling import UserRateThrottle
 from programs.data_version import CacheVersion
 from programs.models import ApiToken, Clearance
 
@@ -85,7 +86,7 @@ def token_for_key(key: str) -> ApiToken:
     if len(parts) != 3 or parts[0] != KEY_MARK:
         raise TokenRejected("Malformed API token.")
     key_hash = _hash(key)
-    token, data_version_now = _checked_token(parts[1], key_hash)
+    token, data_version_now, counted = _checked_token(parts[1], key_hash)
     now = timezone.now()
     if token.revoked_at is not None:
         raise TokenRejected("This API token has been revoked.")
@@ -100,24 +101,32 @@ def token_for_key(key: str) -> ApiToken:
     token = copy.copy(token)
     token.user = copy.copy(token.user)
     token.data_version = data_version_now
+    token.throttle_counted = counted
     remember_viewer_nation(token.user, token.viewer_nation_id)
     return token
 
 
-def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str]:
+def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str, tuple | None]:
     """The token with this prefix and hash, kept from an earlier request of this process while
     the auth version has not moved (read before the database, so a change made meanwhile is
     never kept under the new version); raise TokenRejected for an unknown key.
 
     Also returns the data version, read in the same round trip to the cache: the request's
-    cached reports are looked up under it (``request.auth.data_version``).
+    cached reports are looked up under it (``request.auth.data_version``); and the throttle's
+    (key, window, counts) when they were counted in it too (``request.auth.throttle_counted``).
     """
-    version, data_version_now = data_version.current_of(AUTH_VERSION, data_version.DATA)
     kept = _checked.get(key_hash)
+    # A token's user never changes: a kept token's user is counted by the throttle in the
+    # same round trip (UserRateThrottle then uses that count).
+    counter = UserRateThrottle().counter_for(kept[2].user_id) if kept is not None else None
+    (version, data_version_now), counts = data_version.current_and_count(
+        (AUTH_VERSION, data_version.DATA), counter
+    )
+    counted = (counter[1], counter[2], counts) if counts is not None else None
     now = _clock()
     if kept is not None and kept[0] == version and now - kept[1] < KEPT_TOKEN_SECONDS:
         _checked.move_to_end(key_hash)
-        return kept[2], data_version_now
+        return kept[2], data_version_now, counted
     token = (
         ApiToken.objects.select_related("user")
         .annotate(viewer_nation_id=F("user__clearance__nation_id"))
@@ -132,7 +141,7 @@ def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str]:
     _checked.move_to_end(key_hash)
     while len(_checked) > CHECKED_TOKENS:
         _checked.popitem(last=False)
-    return token, data_version_now
+    return token, data_version_now, counted
 
 
 def _on_auth_write(sender, **kwargs) -> None:

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from gcaptrack.cache import TolerantRedisCache
 from programs.api import throttling, tokens
 from programs.models import ApiToken
 from tests.api.conftest import https_client, token_client
@@ -155,3 +156,16 @@ def test_a_revocation_whose_version_move_was_lost_applies_within_the_kept_time(
     assert api.get("/api/v1/nations/").status_code == 200
     clock["now"] += 1
     assert api.get("/api/v1/nations/").status_code == 401
+
+
+def test_a_kept_token_is_counted_by_the_throttle_in_the_versions_round_trip(api, monkeypatch):
+    assert api.get("/api/v1/nations/").status_code == 200  # the token is now kept
+    separate_counts = []
+    monkeypatch.setattr(
+        TolerantRedisCache,
+        "count_in_window",
+        lambda self, *args: separate_counts.append(args) or (1, 0),
+    )
+    for _ in range(3):
+        assert api.get("/api/v1/nations/").status_code == 200
+    assert separate_counts == []
