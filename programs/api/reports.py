@@ -11,7 +11,6 @@ so a kept report is never older than the data.
 
 import dataclasses
 import datetime
-from collections import OrderedDict
 from typing import Any
 
 from django.db.models import Max, QuerySet
@@ -20,7 +19,7 @@ from rest_framework.generics import get_object_or_404
 
 from programs import data_version
 from programs.access import released, released_flags, released_snapshots, viewer_nation
-from programs.api.response_cache import remember, versioned
+from programs.api.response_cache import RECENT_ENTRIES, RecentEntries, versioned
 from programs.api.serializers import BalanceReportSerializer
 from programs.balance.metrics import programme_balance
 from programs.models import BalanceSnapshot, Flag, Programme
@@ -102,9 +101,9 @@ def visible_programme(code: str, user, version: str) -> Programme:
     programme = _programmes.get(key)
     if programme is None:
         programme = get_object_or_404(released(Programme.objects.all(), user), code=code)
-    remember(key, programme, _programmes)
+        _programmes.put(key, programme)
     return programme
 
 
 #: Programmes looked up by ``visible_programme``, by code, viewer nation and data version.
-_programmes: OrderedDict[tuple, Programme] = OrderedDict()
+_programmes = RecentEntries(RECENT_ENTRIES)

@@ -12,6 +12,7 @@ plain JSON, an entry is also rendered once per process (``json_response``).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -24,11 +25,35 @@ from rest_framework.response import Response
 
 from programs import data_version
 
-#: Entries kept in this process's memory.
+
+class RecentEntries:
+    """This process's most recently used entries, at most ``size``; safe to share between the
+    threads of a worker (a lookup moves its entry, an insert may drop the oldest)."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: OrderedDict[Any, Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+#: Entries kept in this process's memory, and the JSON bodies rendered from them.
 RECENT_ENTRIES = 64
-_recent: OrderedDict[str, Any] = OrderedDict()
-#: JSON bodies rendered from kept entries, by the same keys.
-_rendered: OrderedDict[str, bytes] = OrderedDict()
+_recent = RecentEntries(RECENT_ENTRIES)
+_rendered = RecentEntries(RECENT_ENTRIES)
 
 
 def request_data_version(request: Request) -> str:
@@ -47,7 +72,7 @@ def versioned(key: str, compute: Callable[[], Any]) -> Any:
         if data is None:
             data = compute()
             cache.set(key, data)
-    remember(key, data)
+        _recent.put(key, data)
     return data
 
 
@@ -60,15 +85,5 @@ def json_response(request: Request, key: str, data: Any) -> HttpResponseBase:
     body = _rendered.get(key)
     if body is None:
         body = renderer.render(data, renderer.media_type, {"request": request})
-    remember(key, body, _rendered)
+        _rendered.put(key, body)
     return HttpResponse(body, content_type=renderer.media_type)
-
-
-def remember(key: str, value: Any, entries: OrderedDict | None = None) -> None:
-    """Keep ``value`` in this process's memory (``entries``, default the responses), dropping
-    the least recently used beyond ``RECENT_ENTRIES``."""
-    entries = _recent if entries is None else entries
-    entries[key] = value
-    entries.move_to_end(key)
-    while len(entries) > RECENT_ENTRIES:
-        entries.popitem(last=False)

@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, Group
@@ -31,6 +30,7 @@ from django.utils import timezone
 
 from programs import data_version
 from programs.access import remember_viewer_nation
+from programs.api.response_cache import RecentEntries
 from programs.api.throttling import UserRateThrottle
 from programs.data_version import CacheVersion
 from programs.models import ApiToken, Clearance
@@ -40,8 +40,8 @@ KEY_MARK = "gct"
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 AUTH_VERSION = CacheVersion("auth-version")
 #: Checked tokens kept per process, by key hash: (auth version, time kept, token with its user).
-_checked: OrderedDict[str, tuple[str, float, ApiToken]] = OrderedDict()
 CHECKED_TOKENS = 256
+_checked = RecentEntries(CHECKED_TOKENS)
 KEPT_TOKEN_SECONDS = 60
 _clock = time.monotonic
 
@@ -125,7 +125,6 @@ def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str, tuple | N
     counted = (counter[1], counter[2], counts) if counts is not None else None
     now = _clock()
     if kept is not None and kept[0] == version and now - kept[1] < KEPT_TOKEN_SECONDS:
-        _checked.move_to_end(key_hash)
         return kept[2], data_version_now, counted
     token = (
         ApiToken.objects.select_related("user")
@@ -137,10 +136,7 @@ def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str, tuple | N
         raise TokenRejected("Unknown API token.")
     if token.user.is_active:
         token.user.get_all_permissions()  # loaded once, kept with the user
-    _checked[key_hash] = (version, now, token)
-    _checked.move_to_end(key_hash)
-    while len(_checked) > CHECKED_TOKENS:
-        _checked.popitem(last=False)
+    _checked.put(key_hash, (version, now, token))
     return token, data_version_now, counted
 
 
