@@ -83,13 +83,8 @@ class TolerantRedisCache(RedisCache):
     def count_in_window(self, key: str, window: int, seconds: int) -> tuple[int, int]:
         """Add one to ``key``'s count in window number ``window`` (windows of ``seconds``) and
         return it with the count of the window before, in one round trip to Redis."""
-        client = self._cache.get_client(write=True)
-        current = self.make_and_validate_key(f"{key}:{window}")
-        previous = self.make_and_validate_key(f"{key}:{window - 1}")
-        pipeline = client.pipeline(transaction=False)
-        pipeline.incr(current)
-        pipeline.expire(current, 2 * seconds)
-        pipeline.get(previous)
+        pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
+        self._queue_count(pipeline, key, window, seconds)
         count, _, before = pipeline.execute()
         return int(count), int(before or 0)
 
@@ -103,12 +98,9 @@ class TolerantRedisCache(RedisCache):
         if other._servers != self._servers:
             return self.get_many(keys), other.count_in_window(key, window, seconds)
         made = {self.make_and_validate_key(k): k for k in keys}
-        current = other.make_and_validate_key(f"{key}:{window}")
         pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
         pipeline.mget(list(made))
-        pipeline.incr(current)
-        pipeline.expire(current, 2 * seconds)
-        pipeline.get(other.make_and_validate_key(f"{key}:{window - 1}"))
+        other._queue_count(pipeline, key, window, seconds)
         values, count, _, before = pipeline.execute()
         found = {
             made[made_key]: self._cache._serializer.loads(value)
@@ -116,6 +108,14 @@ class TolerantRedisCache(RedisCache):
             if value is not None
         }
         return found, (int(count), int(before or 0))
+
+    def _queue_count(self, pipeline, key: str, window: int, seconds: int) -> None:
+        """Queue on ``pipeline``: add one to the window's count (kept two windows), read the
+        previous window's."""
+        current = self.make_and_validate_key(f"{key}:{window}")
+        pipeline.incr(current)
+        pipeline.expire(current, 2 * seconds)
+        pipeline.get(self.make_and_validate_key(f"{key}:{window - 1}"))
 
     @_tolerant(_constant(None))
     def uncount(self, key: str, window: int) -> None:

@@ -82,11 +82,6 @@ class CacheVersion:
 DATA = CacheVersion(VERSION_KEY)
 
 
-def current_of(*versions: CacheVersion) -> list[str]:
-    """The current value of each version, read in one round trip to the cache."""
-    return current_and_count(versions)[0]
-
-
 def current_and_count(
     versions: tuple[CacheVersion, ...], counter: tuple | None = None
 ) -> tuple[list[str], tuple[int, int] | None]:

@@ -19,7 +19,7 @@ from rest_framework.generics import get_object_or_404
 
 from programs import data_version
 from programs.access import released, released_flags, released_snapshots, viewer_nation
-from programs.api.response_cache import RECENT_ENTRIES, RecentEntries, versioned
+from programs.api.response_cache import RECENT_ENTRIES, RecentEntries, versioned, viewer_key
 from programs.api.serializers import BalanceReportSerializer
 from programs.balance.metrics import programme_balance
 from programs.models import BalanceSnapshot, Flag, Programme
@@ -87,11 +87,7 @@ def balance_report_data(
 
 def balance_report_key(programme: Programme, as_of: datetime.date, user, version: str) -> str:
     """The key of the programme's report as of the day, for the user's nation, at a version."""
-    nation = viewer_nation(user)
-    return (
-        f"balance:{programme.pk}:{as_of.isoformat()}:{'all' if nation is None else nation}:"
-        f"{version}"
-    )
+    return f"balance:{programme.pk}:{as_of.isoformat()}:{viewer_key(user)}:{version}"
 
 
 def visible_programme(code: str, user, version: str) -> Programme:

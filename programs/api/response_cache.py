@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from programs import data_version
+from programs.access import viewer_nation
 
 
 class RecentEntries:
@@ -54,6 +55,12 @@ class RecentEntries:
 RECENT_ENTRIES = 64
 _recent = RecentEntries(RECENT_ENTRIES)
 _rendered = RecentEntries(RECENT_ENTRIES)
+
+
+def viewer_key(user) -> str:
+    """The part of a key that tells viewers apart: their nation (``all``: unrestricted)."""
+    nation = viewer_nation(user)
+    return "all" if nation is None else str(nation)
 
 
 def request_data_version(request: Request) -> str:

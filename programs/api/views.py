@@ -27,14 +27,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from programs.access import is_restricted, released, released_flags, viewer_nation
+from programs.access import is_restricted, released, released_flags
 from programs.api import filters, serializers
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
 from programs.api.pagination import CursorPagination
 from programs.api.permissions import CanAcknowledgeFlags, CanScan, IsAnalystOrViewer
 from programs.api.renderers import XLSX_MEDIA_TYPE, columns_of, stream_csv, write_xlsx
 from programs.api.reports import balance_report_data, balance_report_key, visible_programme
-from programs.api.response_cache import json_response, request_data_version, versioned
+from programs.api.response_cache import (
+    json_response,
+    request_data_version,
+    versioned,
+    viewer_key,
+)
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
 from programs.models import (
@@ -175,10 +180,10 @@ class VersionedListMixin:
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format != "json":
             return super().list(request, *args, **kwargs)
-        version = request_data_version(request)
-        nation = viewer_nation(request.user)
         url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-        key = f"list:{self.basename}:{url}:{'all' if nation is None else nation}:{version}"
+        key = (
+            f"list:{self.basename}:{url}:{viewer_key(request.user)}:{request_data_version(request)}"
+        )
         data = versioned(key, lambda: super(VersionedListMixin, self).list(request).data)
         return json_response(request, key, data)
 
@@ -316,11 +321,6 @@ class ProgrammeViewSet(TrackedViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     ordering = ["code"]
     ordering_fields = ["code", "name", "status", "started_on"]
-
-    def get_queryset(self):
-        if self.action == "balance":  # the programme's own representation is not sent
-            return released(Programme.objects.all(), self.request_user())
-        return super().get_queryset()
 
     @extend_schema(
         parameters=[serializers.BalanceQuerySerializer],
