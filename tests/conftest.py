@@ -1,10 +1,28 @@
 import pytest
 from django.core.cache import caches
+from django.template.backends import jinja2 as jinja2_backend
 from django.test import Client
+from django.test.signals import template_rendered
 
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.celery_fixtures"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _jinja2_templates_recorded():
+    """The test client records what a page rendered (`response.context`, `.templates`) only
+    for Django's own templates, which the test environment instruments; the dashboards'
+    Jinja2 templates are instrumented here the same way."""
+    render = jinja2_backend.Template.render
+
+    def recorded_render(self, context=None, request=None):
+        template_rendered.send(sender=self, template=self.template, context=context or {})
+        return render(self, context, request)
+
+    jinja2_backend.Template.render = recorded_render
+    yield
+    jinja2_backend.Template.render = render
 
 
 @pytest.fixture(autouse=True)
