@@ -17,11 +17,18 @@ from typing import Any
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
 
 
 def url(name: str, *args: object) -> str:
     return reverse(name, args=args)
+
+
+def date(value: object, arg: str | None = None) -> str:
+    """Django's `date` filter on the value in the current time zone, as Django's templates
+    hand it a datetime (they convert it before the filter; Jinja2 does not)."""
+    return defaultfilters.date(template_localtime(value), arg)
 
 
 def whole_percent(value: Decimal | float | int | None) -> str:
@@ -41,7 +48,7 @@ def environment(**options: Any) -> Environment:
     env.filters.update(
         {
             "capfirst": defaultfilters.capfirst,
-            "date": defaultfilters.date,
+            "date": date,
             "floatformat": defaultfilters.floatformat,
             "json_script": defaultfilters.json_script,
             "pluralize": defaultfilters.pluralize,

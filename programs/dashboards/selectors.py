@@ -15,6 +15,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
@@ -314,8 +315,9 @@ class NationRow:
     def __getattr__(self, name: str):
         return getattr(self.balance, name)
 
-    @property
+    @cached_property
     def formatted(self) -> dict[str, str]:
+        """The row's figures as the tables print them (read a dozen times per page)."""
         n = self.balance
         return {
             "contribution_share": pct(n.contribution_share),
