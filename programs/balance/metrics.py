@@ -159,6 +159,14 @@ class ProgrammeBalance:
     _by_code: dict[str, NationBalance] = field(default_factory=dict, repr=False, compare=False)
     #: Nation code -> id (``nation_ids``).
     _nation_ids: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    #: (provider code, recipient code) -> milestone counts (``transfers_between``).
+    _transfers: dict[tuple[str, str], dict[str, int]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    #: (a code, b code), a < b -> shared programmes and agreements (``tie_items``).
+    _ties: dict[tuple[str, str], tuple[list, list]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def nation(self, code: str) -> NationBalance:
         if not self._by_code:
@@ -174,9 +182,23 @@ class ProgrammeBalance:
 
     @property
     def nation_ids(self) -> dict[str, int]:
-        """Nation code -> id, for callers that read or write rows about the nations (snapshots,
-        the dashboards' prior ties); not a field, so not part of the report."""
+        """Nation code -> id, for callers that write rows about the nations (snapshots); not a
+        field, so not part of the report."""
         return dict(self._nation_ids)
+
+    @property
+    def transfers_between(self) -> dict[tuple[str, str], dict[str, int]]:
+        """(provider code, recipient code) -> the milestones between them: ``live`` (not
+        cancelled), ``achieved`` and ``delivered`` weight by the day, ``overdue``, ``blocked``.
+        Not a field: the report gives the per-nation and per-pair sums."""
+        return dict(self._transfers)
+
+    @property
+    def tie_items(self) -> dict[tuple[str, str], tuple[list, list]]:
+        """(a code, b code), a < b -> what the pair's prior tie is made of: the other programmes
+        both took part in, as (code, name, overlap start, overlap days), and the agreements in
+        force binding both, as (name, signed on). Not a field, as ``transfers_between``."""
+        return dict(self._ties)
 
     @property
     def active_nations(self) -> list[NationBalance]:
@@ -540,8 +562,8 @@ def _transfers(
     nation_id: int | None = None,
 ) -> dict[tuple[int, int], dict[str, int]]:
     """(provider nation id, recipient nation id) -> the weight delivered by the day, and the
-    live (not cancelled), overdue (not achieved by the day, planned before ``overdue_before``)
-    and blocked milestones between them."""
+    live (not cancelled), achieved (by the day), overdue (not achieved by the day, planned
+    before ``overdue_before``) and blocked milestones between them."""
     Status = TechTransferMilestone.Status
     src = sql_sources(nation_id, TechTransferMilestone)
     organisation = _table(Organisation)
@@ -551,7 +573,8 @@ def _transfers(
                SUM(CASE WHEN t.status <> %s THEN 1 ELSE 0 END),
                SUM(CASE WHEN t.status = %s AND t.achieved_on <= %s THEN 0
                         WHEN t.status <> %s AND t.planned_on < %s THEN 1 ELSE 0 END),
-               SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END)
+               SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END),
+               SUM(CASE WHEN t.status = %s AND t.achieved_on <= %s THEN 1 ELSE 0 END)
         FROM {src[TechTransferMilestone]} t
         JOIN {organisation} p ON p.id = t.provider_id
         JOIN {organisation} r ON r.id = t.recipient_id
@@ -568,6 +591,8 @@ def _transfers(
         Status.CANCELLED,
         overdue_before,
         Status.BLOCKED,
+        Status.ACHIEVED,
+        as_of,
         programme_id,
     ]
     with statement_cursor() as cursor:
@@ -578,8 +603,9 @@ def _transfers(
                 "live": int(live),
                 "overdue": int(overdue),
                 "blocked": int(blocked),
+                "achieved": int(achieved),
             }
-            for provider, recipient, delivered, live, overdue, blocked in cursor.fetchall()
+            for provider, recipient, delivered, live, overdue, blocked, achieved in cursor
         }
 
 
@@ -701,7 +727,8 @@ def programme_balance(
             )
         )
 
-    pairs = _pairs(pid, nation_ids, nations, as_of, transfers, pair_votes, carried, nation_id)
+    ties = _tie_items(pid, nation_ids, as_of, nation_id)
+    pairs = _pairs(nation_ids, nations, transfers, pair_votes, carried, ties)
     attributed = money(sum(work.values(), ZERO))
     return ProgrammeBalance(
         programme=programme.code,
@@ -716,6 +743,14 @@ def programme_balance(
         nations=nation_rows,
         pairs=pairs,
         _nation_ids={nations[nid].code: nid for nid in nation_ids},
+        _transfers={
+            (nations[provider].code, nations[recipient].code): row
+            for (provider, recipient), row in transfers.items()
+        },
+        _ties={
+            tuple(sorted((nations[a].code, nations[b].code))): items
+            for (a, b), items in ties.items()
+        },
     )
 
 
@@ -755,33 +790,35 @@ def _contribution_shares(
     return {nid: share(1, len(active_ids)) for nid in active_ids}, "equal"
 
 
-def _pairs(
-    pid: int,
-    nation_ids: list[int],
-    nations: dict[int, SimpleNamespace],
-    as_of: datetime.date,
-    transfers: dict[tuple[int, int], dict],
-    votes: dict[tuple[int, int], tuple[int, int]],
-    carried: dict[tuple[int, int], dict[int, int]],
-    viewer_nation_id: int | None = None,
-) -> list[PairBalance]:
-    spans: dict[tuple[int, int], list] = defaultdict(list)
+def _tie_items(
+    pid: int, nation_ids: list[int], as_of: datetime.date, viewer_nation_id: int | None = None
+) -> dict[tuple[int, int], tuple[list, list]]:
+    """(a id, b id), a < b -> (shared programme spans, agreements in force) of pairs with any."""
+    ties: dict[tuple[int, int], tuple[list, list]] = defaultdict(lambda: ([], []))
     for a, b, code, name, start, days in shared_programme_spans(
         pid, nation_ids, as_of, nation_id=viewer_nation_id
     ):
-        spans[(a, b)].append((code, name, start, days))
-    agreements: dict[tuple[int, int], list] = defaultdict(list)
+        ties[(a, b)][0].append((code, name, start, days))
     for a, b, name, signed in agreements_in_force(nation_ids, as_of, nation_id=viewer_nation_id):
-        agreements[(a, b)].append((name, signed))
+        ties[(a, b)][1].append((name, signed))
+    return dict(ties)
 
+
+def _pairs(
+    nation_ids: list[int],
+    nations: dict[int, SimpleNamespace],
+    transfers: dict[tuple[int, int], dict],
+    votes: dict[tuple[int, int], tuple[int, int]],
+    carried: dict[tuple[int, int], dict[int, int]],
+    ties: dict[tuple[int, int], tuple[list, list]],
+) -> list[PairBalance]:
     pairs = []
     for x, y in combinations(nation_ids, 2):
         # Code order for the public pair, id order for the SQL keys.
         a, b = sorted((x, y), key=lambda nid: nations[nid].code)
         key = (min(x, y), max(x, y))
         shared, agreed = votes.get(key, (0, 0))
-        shared_spans = spans.get(key, [])
-        shared_agreements = agreements.get(key, [])
+        shared_spans, shared_agreements = ties.get(key, ([], []))
         exact_years = Decimal(sum(days for *_, days in shared_spans)) / DAYS_PER_YEAR
         years = exact_years.quantize(CENTS, rounding=ROUND_HALF_UP)
         score = (exact_years + AGREEMENT_YEARS * len(shared_agreements)).quantize(

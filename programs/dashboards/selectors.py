@@ -33,10 +33,8 @@ from programs.balance.metrics import (
     PairBalance,
     ProgrammeBalance,
     active_on,
-    agreements_in_force,
     global_returns,
     programme_balance,
-    shared_programme_spans,
     sql_sources,
     work_by_nation,
 )
@@ -444,69 +442,42 @@ PROVENANCE_SOURCES = [
 ]
 
 
-def transfer_matrix(
-    programme: Programme, as_of: datetime.date, overdue_days: int, user=None
-) -> list[TransferRow]:
-    """Milestones by provider and recipient nation: delivered weight, overdue, blocked."""
-    cancelled = Q(status=TechTransferMilestone.Status.CANCELLED)
-    achieved = Q(status=TechTransferMilestone.Status.ACHIEVED, achieved_on__lte=as_of)
-    overdue_before = as_of - datetime.timedelta(days=overdue_days)
-    rows = (
-        released(TechTransferMilestone.objects.filter(programme=programme), user)
-        .exclude(provider__nation__isnull=True)
-        .exclude(recipient__nation__isnull=True)
-        .values("provider__nation__code", "recipient__nation__code")
-        .annotate(
-            milestones=Count("id", filter=~cancelled),
-            achieved=Count("id", filter=achieved),
-            delivered=Sum("weight", filter=achieved),
-            overdue=Count("id", filter=~achieved & ~cancelled & Q(planned_on__lt=overdue_before)),
-            blocked=Count("id", filter=Q(status=TechTransferMilestone.Status.BLOCKED)),
-        )
-        .order_by("provider__nation__code", "recipient__nation__code")
-    )
+def transfer_matrix(balance: ProgrammeBalance) -> list[TransferRow]:
+    """Milestones by provider and recipient nation: delivered weight, overdue, blocked (the
+    balance's own counts, in code order)."""
     return [
         TransferRow(
-            provider=row["provider__nation__code"],
-            recipient=row["recipient__nation__code"],
-            milestones=row["milestones"],
+            provider=provider,
+            recipient=recipient,
+            milestones=row["live"],
             achieved=row["achieved"],
-            delivered_weight=int(row["delivered"] or 0),
+            delivered_weight=row["delivered"],
             overdue=row["overdue"],
             blocked=row["blocked"],
         )
-        for row in rows
+        for (provider, recipient), row in sorted(balance.transfers_between.items())
     ]
 
 
-def prior_ties(
-    programme: Programme, balance: ProgrammeBalance, ids: dict[str, int], user=None
-) -> list[TieRow]:
-    """Each pair's shared history outside the programme, item by item (two queries)."""
-    nation_id = viewer_nation(user)
-    codes = {pk: code for code, pk in ids.items()}
-    nation_ids = sorted(ids.values())
-    spans: dict[tuple[str, str], list] = defaultdict(list)
-    for a, b, code, name, start, days in shared_programme_spans(
-        programme.pk, nation_ids, balance.as_of, nation_id=nation_id
-    ):
-        key = tuple(sorted((codes[a], codes[b])))
-        years = (Decimal(days) / DAYS_PER_YEAR).quantize(Decimal("0.1"))
-        spans[key].append((code, name, start, years))
-    agreements: dict[tuple[str, str], list] = defaultdict(list)
-    for a, b, name, signed in agreements_in_force(nation_ids, balance.as_of, nation_id=nation_id):
-        agreements[tuple(sorted((codes[a], codes[b])))].append((name, signed))
+def prior_ties(balance: ProgrammeBalance) -> list[TieRow]:
+    """Each pair's shared history outside the programme, item by item, strong ties first."""
     names = {n.code: n.name for n in balance.nations}
-    rows = [
-        TieRow(
-            pair=pair,
-            a_name=names[pair.a],
-            b_name=names[pair.b],
-            programmes=spans.get((pair.a, pair.b), []),
-            agreements=agreements.get((pair.a, pair.b), []),
+    ties = balance.tie_items
+    rows = []
+    for pair in balance.pairs:
+        spans, agreements = ties.get((pair.a, pair.b), ([], []))
+        rows.append(
+            TieRow(
+                pair=pair,
+                a_name=names[pair.a],
+                b_name=names[pair.b],
+                programmes=[
+                    (code, name, start, (Decimal(days) / DAYS_PER_YEAR).quantize(Decimal("0.1")))
+                    for code, name, start, days in spans
+                ],
+                agreements=agreements,
+            )
         )
-        for pair in balance.pairs
-    ]
     rows.sort(key=lambda row: (not row.pair.tie_strong, -row.pair.tie_score))
     return rows
 
@@ -530,7 +501,6 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None, use
     names = [n.name for n in balance.nations]
     codes = [n.code for n in balance.nations]
     name_of = dict(zip(codes, names, strict=True))
-    ids = balance.nation_ids
 
     page: dict = {
         "programme": programme,
@@ -636,7 +606,7 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None, use
             colourbar_title="% alike",
         )
 
-    transfers = transfer_matrix(programme, as_of, overdue_days, user)
+    transfers = transfer_matrix(balance)
     page["transfers"] = transfers
     page["overdue_days"] = overdue_days
     by_pair = {(t.provider, t.recipient): t for t in transfers}
@@ -674,7 +644,7 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None, use
             y_title="provider",
         )
 
-    page["ties"] = prior_ties(programme, balance, ids, user)
+    page["ties"] = prior_ties(balance)
 
     flags = list(
         flags_with_relations(
