@@ -43,7 +43,9 @@ def environment(**options: Any) -> Environment:
     # Chainable, in production and in DEBUG alike: a missing key or attribute prints nothing,
     # as in Django's templates, even read through (`p.a_to_b.milestones` with no `a_to_b`).
     options["undefined"] = ChainableUndefined
-    env = Environment(**options)
+    # Always escaped, whatever OPTIONS say: the pages print analysts' free text.
+    options.pop("autoescape", None)
+    env = Environment(autoescape=True, **options)
     env.globals.update({"url": url, "static": static})
     env.filters.update(
         {
