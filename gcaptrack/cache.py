@@ -16,6 +16,7 @@ import logging
 
 import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.commands.core import Script
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,18 @@ def _tolerant(default):
     return decorate
 
 
+#: KEYS: the keys to read, then the window's count key and the previous window's; ARGV[1]: how
+#: long the count is kept. Returns the values read, the new count, the previous count.
+_GET_MANY_AND_COUNT = """
+local n = #KEYS - 2
+local values = redis.call('MGET', unpack(KEYS, 1, n))
+values[n + 1] = redis.call('INCR', KEYS[n + 1])
+redis.call('EXPIRE', KEYS[n + 1], ARGV[1])
+values[n + 2] = redis.call('GET', KEYS[n + 2])
+return values
+"""
+
+
 def _get_default(key, default=None, version=None):
     return default
 
@@ -52,6 +65,7 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, redis.Redis] = {}
+        self._scripts: dict[str, Script] = {}
 
     def get_client(self, key=None, *, write: bool = False) -> redis.Redis:
         index = self._get_connection_pool_index(write)
@@ -60,6 +74,16 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
             pool = self._get_connection_pool(write)
             client = self._clients.setdefault(index, self._client(connection_pool=pool))
         return client
+
+    def get_script(self, source: str) -> Script:
+        """``source`` registered on the write client, once (run by its SHA1; reloaded by
+        redis-py if Redis lost it)."""
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts.setdefault(
+                source, self.get_client(write=True).register_script(source)
+            )
+        return script
 
 
 class TolerantRedisCache(RedisCache):
@@ -98,10 +122,13 @@ class TolerantRedisCache(RedisCache):
         if other._servers != self._servers:
             return self.get_many(keys), other.count_in_window(key, window, seconds)
         made = {self.make_and_validate_key(k): k for k in keys}
-        pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
-        pipeline.mget(list(made))
-        other._queue_count(pipeline, key, window, seconds)
-        values, count, _, before = pipeline.execute()
+        current = other.make_and_validate_key(f"{key}:{window}")
+        previous = other.make_and_validate_key(f"{key}:{window - 1}")
+        # One script rather than a pipeline of four commands: half the time on a kept API
+        # request's only round trip (parsing and packing, client and server side).
+        *values, count, before = self._cache.get_script(_GET_MANY_AND_COUNT)(
+            keys=[*made, current, previous], args=[2 * seconds]
+        )
         found = {
             made[made_key]: self._cache._serializer.loads(value)
             for made_key, value in zip(made, values, strict=True)

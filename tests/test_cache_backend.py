@@ -70,6 +70,14 @@ def test_reads_of_one_cache_and_a_count_of_another_share_one_round_trip():
         assert found == {"a": "one"}
         assert counted == (1, 1)
         assert counts.count_in_window("user-2", 5, 60) == (2, 1)
+        raw = redis.Redis.from_url(url)
+        assert 0 < raw.ttl(counts.make_and_validate_key("user-2:5")) <= 120  # kept two windows
+
+        raw.script_flush()  # Redis restarted, say: the script is loaded again
+        assert versions.get_many_and_count(["a"], (counts, "user-2", 5, 60)) == (
+            {"a": "one"},
+            (3, 1),
+        )
     finally:
         versions.clear()
         counts.clear()
