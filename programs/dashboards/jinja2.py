@@ -1,8 +1,8 @@
 """The Jinja2 environment of the dashboard pages (the templates under `programs/jinja2/`).
 
 The dashboards are rendered by Jinja2, as Zulip renders its pages, because a programme page
-prints about a thousand figures: Django's template language spent as long on them as the
-database spent on the page's queries, Jinja2's compiled templates a fraction of it. The admin
+prints about a thousand figures: Django's template language spent nearly as long on them as the
+database spent on the page's queries, Jinja2's compiled templates about half of that. The admin
 keeps Django's templates.
 
 The filters are Django's own, so a figure or a date reads exactly as it did; `default` is
