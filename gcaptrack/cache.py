@@ -38,11 +38,13 @@ def _tolerant(default):
     return decorate
 
 
-#: KEYS: the keys to read, then the window's count key and the previous window's; ARGV[1]: how
-#: long the count is kept. Returns the values read, the new count, the previous count.
-_GET_MANY_AND_COUNT = """
+#: The window count of the throttle, with reads in the same round trip. KEYS: the keys to read
+#: (none or more), then the window's count key and the previous window's; ARGV[1]: how long a
+#: count is kept. Returns the values read, the window's new count, the previous window's count.
+_READ_AND_COUNT = """
 local n = #KEYS - 2
-local values = redis.call('MGET', unpack(KEYS, 1, n))
+local values = {}
+if n > 0 then values = redis.call('MGET', unpack(KEYS, 1, n)) end
 values[n + 1] = redis.call('INCR', KEYS[n + 1])
 redis.call('EXPIRE', KEYS[n + 1], ARGV[1])
 values[n + 2] = redis.call('GET', KEYS[n + 2])
@@ -107,10 +109,8 @@ class TolerantRedisCache(RedisCache):
     def count_in_window(self, key: str, window: int, seconds: int) -> tuple[int, int]:
         """Add one to ``key``'s count in window number ``window`` (windows of ``seconds``) and
         return it with the count of the window before, in one round trip to Redis."""
-        pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
-        self._queue_count(pipeline, key, window, seconds)
-        count, _, before = pipeline.execute()
-        return int(count), int(before or 0)
+        _, count, before = self._read_and_count([], self, key, window, seconds)
+        return count, before
 
     @_tolerant(lambda keys, counter: ({}, (0, 0)))
     def get_many_and_count(
@@ -122,27 +122,29 @@ class TolerantRedisCache(RedisCache):
         if other._servers != self._servers:
             return self.get_many(keys), other.count_in_window(key, window, seconds)
         made = {self.make_and_validate_key(k): k for k in keys}
-        current = other.make_and_validate_key(f"{key}:{window}")
-        previous = other.make_and_validate_key(f"{key}:{window - 1}")
-        # One script rather than a pipeline of four commands: half the time on a kept API
-        # request's only round trip (parsing and packing, client and server side).
-        *values, count, before = self._cache.get_script(_GET_MANY_AND_COUNT)(
-            keys=[*made, current, previous], args=[2 * seconds]
-        )
+        values, count, before = self._read_and_count(list(made), other, key, window, seconds)
         found = {
             made[made_key]: self._cache._serializer.loads(value)
             for made_key, value in zip(made, values, strict=True)
             if value is not None
         }
-        return found, (int(count), int(before or 0))
+        return found, (count, before)
 
-    def _queue_count(self, pipeline, key: str, window: int, seconds: int) -> None:
-        """Queue on ``pipeline``: add one to the window's count (kept two windows), read the
-        previous window's."""
-        current = self.make_and_validate_key(f"{key}:{window}")
-        pipeline.incr(current)
-        pipeline.expire(current, 2 * seconds)
-        pipeline.get(self.make_and_validate_key(f"{key}:{window - 1}"))
+    def _read_and_count(
+        self, made_keys: list[str], counter: TolerantRedisCache, key: str, window: int, seconds: int
+    ) -> tuple[list, int, int]:
+        """The raw values of ``made_keys``, then ``counter``'s count of ``key`` in window
+        ``window`` after adding one (kept two windows) and the previous window's count: one
+        script, one round trip (a pipeline of its four commands took twice as long)."""
+        keys = [
+            *made_keys,
+            counter.make_and_validate_key(f"{key}:{window}"),
+            counter.make_and_validate_key(f"{key}:{window - 1}"),
+        ]
+        *values, count, before = self._cache.get_script(_READ_AND_COUNT)(
+            keys=keys, args=[2 * seconds]
+        )
+        return values, int(count), int(before or 0)
 
     @_tolerant(_constant(None))
     def uncount(self, key: str, window: int) -> None:
