@@ -78,6 +78,13 @@ def test_reads_of_one_cache_and_a_count_of_another_share_one_round_trip():
             {"a": "one"},
             (3, 1),
         )
+
+        # Redis dropped the cache's connection (the only one its pool holds), say.
+        raw.client_kill_filter(_id=versions._cache.get_client(write=True).client_id())
+        assert versions.get_many_and_count(["a"], (counts, "user-2", 5, 60)) == (
+            {"a": "one"},
+            (4, 1),
+        )
     finally:
         versions.clear()
         counts.clear()
