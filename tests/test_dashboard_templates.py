@@ -70,3 +70,26 @@ def test_a_missing_value_prints_nothing_even_read_through():
 
 def test_text_is_escaped():
     assert jinja("{{ t }}", t="<b>A & B</b>") == "&lt;b&gt;A &amp; B&lt;/b&gt;"
+
+
+def test_url_links_as_django_url_under_any_script_prefix():
+    from django.urls import set_script_prefix
+
+    source = "{{ url('dashboards:programme', code) }} {{ url('dashboards:acknowledge', 7) }}"
+    expected = django(
+        "{% url 'dashboards:programme' code %} {% url 'dashboards:acknowledge' 7 %}", code="GCAP"
+    )
+    assert jinja(source, code="GCAP") == expected == "/programmes/GCAP/ /flags/7/acknowledge/"
+    try:
+        set_script_prefix("/gcaptrack/")  # served under a sub-path
+        assert (
+            jinja(source, code="GCAP")
+            == "/gcaptrack/programmes/GCAP/ /gcaptrack/flags/7/acknowledge/"
+        )
+        assert jinja(source, code="F-X") == django(
+            "{% url 'dashboards:programme' code %} {% url 'dashboards:acknowledge' 7 %}",
+            code="F-X",
+        )
+    finally:
+        set_script_prefix("/")
+    assert jinja(source, code="GCAP") == expected

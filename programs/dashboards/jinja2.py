@@ -11,18 +11,32 @@ not here because Jinja2's `or` says the same (`{{ x or "—" }}`).
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
 
 
 def url(name: str, *args: object) -> str:
+    """``reverse(name, args=args)``: a programme page links about fifty times, mostly to the
+    same few pages, and each reverse walked the URLconf again."""
+    if all(type(arg) in (str, int) for arg in args):  # codes and ids: their text is the key
+        urlconf = get_urlconf() or settings.ROOT_URLCONF
+        return _reversed(get_script_prefix(), urlconf, name, args)
     return reverse(name, args=args)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reversed(prefix: str, urlconf: str, name: str, args: tuple) -> str:
+    """A URL as reversed under this script prefix and URLconf (both read per request by
+    ``reverse``, so both are in the key)."""
+    return reverse(name, args=args, urlconf=urlconf)
 
 
 def date(value: object, arg: str | None = None) -> str:
