@@ -91,8 +91,8 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         """``source`` run with ``keys`` and ``args`` on a connection of the write pool, by its
         SHA1 (loaded first when Redis does not have it).
 
-        redis-py's own call (retry policy, hooks, response callbacks) took about as long as the
-        round trip itself on a kept API request. A connection that fails is dropped and the
+        redis-py's own call (retry policy, hooks, response callbacks) added about a quarter to
+        the round trip of a kept API request (20–30 µs of 80–110). A connection that fails is dropped and the
         error raised, as redis-py raises it once its retries are spent; the pool checks a
         connection before handing it out, so one that Redis closed is reopened first.
         """
