@@ -92,9 +92,10 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         SHA1 (loaded first when Redis does not have it).
 
         redis-py's own call (retry policy, hooks, response callbacks) added about a quarter to
-        the round trip of a kept API request (20–30 µs of 80–110). A connection that fails is dropped and the
-        error raised, as redis-py raises it once its retries are spent; the pool checks a
-        connection before handing it out, so one that Redis closed is reopened first.
+        the round trip of a kept API request (20–30 µs of 80–110). A connection that fails is
+        dropped and the error raised, as redis-py raises it once its retries are spent; the
+        pool checks a connection before handing it out, so one that Redis closed is reopened
+        first.
         """
         script = self.get_script(source)
         pool = self._get_connection_pool(True)

@@ -826,7 +826,7 @@ def test_critical_flag_mails_show_each_analyst_only_what_their_nation_may_see(
 #: Parts of a dashboard page that come from scans (flags, snapshot trends) or are drawn from
 #: them: a restricted user sees them only for programmes seen in full, so they are checked by
 #: the matrix (markers, 404s) rather than compared with the reduced world.
-PAGE_FROM_SCANS = ("flag", "trend", "chart", "scan", "snapshot", "name_of")
+PAGE_FROM_SCANS = ("flag", "trend", "chart", "scan", "snapshot")
 
 
 def _page_figures(client: Client, url: str) -> dict:

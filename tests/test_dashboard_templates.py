@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.template import Context, Template, engines
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 
@@ -73,8 +74,6 @@ def test_text_is_escaped():
 
 
 def test_url_links_as_django_url_under_any_script_prefix():
-    from django.urls import set_script_prefix
-
     source = "{{ url('dashboards:programme', code) }} {{ url('dashboards:acknowledge', 7) }}"
     expected = django(
         "{% url 'dashboards:programme' code %} {% url 'dashboards:acknowledge' 7 %}", code="GCAP"

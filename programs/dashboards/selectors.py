@@ -500,7 +500,6 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None, use
     ]
     names = [n.name for n in balance.nations]
     codes = [n.code for n in balance.nations]
-    name_of = dict(zip(codes, names, strict=True))
 
     page: dict = {
         "programme": programme,
@@ -719,7 +718,6 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None, use
             ],
             "records",
         )
-    page["name_of"] = name_of
     return page
 
 

@@ -29,7 +29,8 @@ FORMATS = [None, "", "json", "csv", "xlsx", "yaml"]
 
 
 def renderer_lists() -> list[list]:
-    """The renderers of every viewset of the API, and of the balance report's action."""
+    """The renderers of every viewset of the API, and a list without JSON (an export-only
+    view's), where no ``Accept`` must not pick JSON."""
     lists = [
         [renderer() for renderer in viewset.renderer_classes] for _, viewset, _ in router.registry
     ]
