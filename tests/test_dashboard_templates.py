@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template, engines
 from django.urls import set_script_prefix
-from django.utils import timezone
+from django.utils import timezone, translation
 
 
 def jinja(source: str, **context) -> str:
@@ -46,6 +46,63 @@ def test_dates_are_shown_in_the_current_time_zone_as_in_django_templates(fmt):
         assert shown == django("{{ d|date:f }}", d=moment, f=fmt)
     if fmt == "Y-m-d":
         assert shown == "2026-02-01"  # already the next day in Tokyo
+
+
+#: Every format the dashboards print, and formats the written-out specifiers do not cover
+#: (a format setting's name, escaped letters, other specifiers), which Django formats.
+DATE_FORMATS = [
+    "j M Y H:i",
+    "j M Y, H:i",
+    "j M Y",
+    "M Y",
+    "Y",
+    "Y-m-d",
+    "c",
+    "d/m/Y n j",
+    r"\Y\e\a\r Y",
+    "D j F Y P",
+    "DATE_FORMAT",
+    "SHORT_DATETIME_FORMAT",
+    "",
+]
+MOMENTS = [
+    datetime.datetime(2026, 1, 31, 20, 30, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=datetime.UTC),  # London's DST
+    datetime.datetime(999, 12, 1, 9, 5, tzinfo=datetime.UTC),  # a year of three digits
+    datetime.datetime(2026, 5, 3, 7, 4),  # naive
+    datetime.date(2024, 3, 5),
+]
+
+
+@pytest.mark.parametrize("language", ["en-gb", "fr", "de"])
+@pytest.mark.parametrize("zone", ["UTC", "Europe/London", "Asia/Tokyo"])
+@pytest.mark.parametrize("moment", MOMENTS, ids=str)
+def test_every_date_format_reads_as_django_in_any_language_and_time_zone(moment, zone, language):
+    with timezone.override(zone), translation.override(language):
+        for fmt in DATE_FORMATS:
+            try:
+                expected = django("{{ d|date:f }}", d=moment, f=fmt)
+            except TypeError:  # a time of day asked of a plain date
+                with pytest.raises(TypeError, match="time-related format specifiers"):
+                    jinja("{{ d|date(f) }}", d=moment, f=fmt)
+            else:
+                assert jinja("{{ d|date(f) }}", d=moment, f=fmt) == expected, fmt
+
+
+def test_a_month_is_named_in_the_language_of_the_request():
+    moment = datetime.datetime(2026, 2, 3, 10, 0, tzinfo=datetime.UTC)
+    with translation.override("fr"):
+        assert jinja('{{ d|date("j M Y") }}', d=moment) == "3 Fév 2026"
+    with translation.override("en-gb"):
+        assert jinja('{{ d|date("j M Y") }}', d=moment) == "3 Feb 2026"
+
+
+def test_a_time_of_day_on_a_plain_date_fails_as_in_django():
+    day = datetime.date(2024, 3, 5)
+    with pytest.raises(TypeError, match="time-related format specifiers"):
+        django('{{ d|date:"j M Y H:i" }}', d=day)
+    with pytest.raises(TypeError, match="time-related format specifiers"):
+        jinja('{{ d|date("j M Y H:i") }}', d=day)
 
 
 def test_a_plain_date_and_no_date_read_as_in_django_templates():
@@ -92,3 +149,23 @@ def test_url_links_as_django_url_under_any_script_prefix():
     finally:
         set_script_prefix("/")
     assert jinja(source, code="GCAP") == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"hovertemplate": "%{y}<br>%{x}<extra></extra>", "title": "A & B </script>"},
+        {"text": ["Fran\u00e7a \u2014 \u65e5\u672c", "<>&"], "z": [[1, None, 2.5]]},
+        [Decimal("1.10"), datetime.date(2026, 1, 2)],
+        "plain",
+    ],
+)
+@pytest.mark.parametrize("element_id", ["chart-shares-spec", None])
+def test_chart_json_is_written_as_django_json_script_writes_it(value, element_id):
+    source = "{{ v|json_script(i) }}" if element_id else "{{ v|json_script }}"
+    expected = django(
+        "{{ v|json_script:i }}" if element_id else "{{ v|json_script }}", v=value, i=element_id
+    )
+    shown = jinja(source, v=value, i=element_id)
+    assert shown == expected
+    assert "</script>" not in shown[: -len("</script>")]

@@ -676,13 +676,7 @@ def programme_balance(
     total_weight = sum(weight for weight, _ in roles.values())
     total_votes = sum(votes for votes, _, _ in seats.values())
 
-    def transfer_sum(key: str, **match) -> int:
-        return sum(
-            int(row[key] or 0)
-            for (provider, recipient), row in transfers.items()
-            if (match.get("provider") in (None, provider))
-            and (match.get("recipient") in (None, recipient))
-        )
+    delivered, received, overdue_in, blocked_in = _transfer_sums(transfers)
 
     nation_rows = []
     for nid in nation_ids:
@@ -720,10 +714,10 @@ def programme_balance(
                 counted_votes=counted,
                 outvoted_votes=outvoted,
                 outvoted_rate=ratio(outvoted, counted),
-                tt_delivered_weight=transfer_sum("delivered", provider=nid),
-                tt_received_weight=transfer_sum("delivered", recipient=nid),
-                overdue_to_receive=transfer_sum("overdue", recipient=nid),
-                blocked_to_receive=transfer_sum("blocked", recipient=nid),
+                tt_delivered_weight=delivered[nid],
+                tt_received_weight=received[nid],
+                overdue_to_receive=overdue_in[nid],
+                blocked_to_receive=blocked_in[nid],
             )
         )
 
@@ -790,6 +784,23 @@ def _contribution_shares(
     return {nid: share(1, len(active_ids)) for nid in active_ids}, "equal"
 
 
+def _transfer_sums(
+    transfers: dict[tuple[int, int], dict],
+) -> tuple[defaultdict[int, int], ...]:
+    """Per nation id: weight delivered as provider, weight received, milestones overdue to
+    receive and blocked to receive (one pass over the provider × recipient counts)."""
+    delivered: defaultdict[int, int] = defaultdict(int)
+    received: defaultdict[int, int] = defaultdict(int)
+    overdue: defaultdict[int, int] = defaultdict(int)
+    blocked: defaultdict[int, int] = defaultdict(int)
+    for (provider, recipient), row in transfers.items():
+        delivered[provider] += int(row["delivered"] or 0)
+        received[recipient] += int(row["delivered"] or 0)
+        overdue[recipient] += int(row["overdue"] or 0)
+        blocked[recipient] += int(row["blocked"] or 0)
+    return delivered, received, overdue, blocked
+
+
 def _tie_items(
     pid: int, nation_ids: list[int], as_of: datetime.date, viewer_nation_id: int | None = None
 ) -> dict[tuple[int, int], tuple[list, list]]:
@@ -827,9 +838,7 @@ def _pairs(
         starts = [start for _, _, start, _ in shared_spans] + [s for _, s in shared_agreements]
         programme_codes = list(dict.fromkeys(code for code, *_ in shared_spans))
         programme_names = list(dict.fromkeys(name for _, name, *_ in shared_spans))
-        between = sum(
-            int(row["live"] or 0) for pair, row in transfers.items() if pair in ((a, b), (b, a))
-        )
+        between = sum(int(transfers.get(pair, {}).get("live") or 0) for pair in ((a, b), (b, a)))
         pairs.append(
             PairBalance(
                 a=nations[a].code,

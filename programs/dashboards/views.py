@@ -59,7 +59,7 @@ def programme(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "dashboards/programme.html",
-        _chart_context(page=page, programme=item, nav="programmes", ack_form=AcknowledgeForm()),
+        _chart_context(page=page, programme=item, nav="programmes"),
     )
 
 
@@ -93,7 +93,7 @@ def pair(request: HttpRequest, a: str, b: str) -> HttpResponse:
     return render(
         request,
         "dashboards/pair.html",
-        _chart_context(page=page, nav="pairs", ack_form=AcknowledgeForm()),
+        _chart_context(page=page, nav="pairs"),
     )
 
 
@@ -117,7 +117,6 @@ def flags(request: HttpRequest) -> HttpResponse:
             "page_obj": page_obj,
             "flags": page_obj.object_list,
             "query": query.urlencode(),
-            "ack_form": AcknowledgeForm(),
             "nav": "flags",
         },
     )
