@@ -296,7 +296,8 @@ def free_port() -> int:
 def parse_wrk(output: str) -> dict:
     def ms(value: str) -> float:
         number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
-        return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+        # Rounded to the microsecond wrk prints at most: 702us is 0.702 ms, not 0.70200…01.
+        return round(float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit], 3)
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50 = re.search(r"^\s+50%\s+(\S+)", output, re.M)

@@ -1,0 +1,126 @@
+"""The benchmark suite (tests/benchmarks/run.py) still runs: at the tiny size, every item,
+through the README's command. Its figures are not checked against targets here (benchmarks
+never fail CI on a slow machine), only that each item measured something."""
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_PY = ROOT / "tests" / "benchmarks" / "run.py"
+
+
+def load_runner():
+    spec = importlib.util.spec_from_file_location("benchmark_runner", RUN_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:8000/bench/bare/100/
+  1 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   702.00us  120.00us   2.10ms   90.00%
+  Latency Distribution
+     50%  702.00us
+     75%  750.00us
+     90%  800.00us
+     99%    1.53ms
+  5109 requests in 1.00s, 1.20MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:   5109.12
+Transfer/sec:      1.20MB
+"""
+
+
+def test_wrk_figures_are_read_in_milliseconds_to_the_microsecond():
+    figures = load_runner().parse_wrk(WRK_OUTPUT)
+    assert figures["p50_ms"] == 0.702  # not 0.7020000000000001
+    assert figures["p99_ms"] == 1.53
+    assert figures["rps"] == 5109.12
+    assert figures["requests"] == 5109
+    assert figures["non_2xx"] == 3
+    assert figures["socket_errors"] == {"connect": 0, "read": 0, "write": 0, "timeout": 0}
+
+
+@pytest.fixture
+def bench_database_base():
+    """A base URL whose tiny-size database (``<name>_bench_tiny``) is the test's own, dropped
+    afterwards."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        pytest.skip("the benchmarks run on PostgreSQL (DATABASE_URL)")
+    parts = urlsplit(url)
+    base = urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/')}_suite_check"))
+    yield base
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    name = f"{parts.path.lstrip('/')}_suite_check_bench_tiny"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_every_benchmark_item_measures_at_the_tiny_size(bench_database_base, tmp_path):
+    report_path = tmp_path / "bench.json"
+    env = {**os.environ, "DATABASE_URL": bench_database_base}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(RUN_PY),
+            "--size",
+            "tiny",
+            "--fresh",
+            "--seconds",
+            "1",
+            "--import-rows",
+            "200",
+            "--json",
+            str(report_path),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"written to {report_path}" in done.stdout
+    report = json.loads(report_path.read_text())
+    assert report["machine"]["cores"] == os.cpu_count()
+    (result,) = report["results"]
+    assert "error" not in result, result.get("error")
+
+    scan = result["a_scan"]
+    assert scan["programmes"] == 3
+    assert scan["scan_s"] > 0 and scan["floor_s"] > 0 and scan["ratio"] > 0
+
+    load = result["b_load"]
+    if shutil.which("wrk"):
+        for endpoint in ("balance_report", "workshare_cursor_page"):
+            for side in ("real", "bare"):
+                assert load[endpoint][side]["requests"] > 0, (endpoint, side)
+                assert load[endpoint][side]["non_2xx"] == 0, (endpoint, side)
+            assert load[endpoint]["throughput_ratio"] > 0
+    else:
+        assert "wrk is not installed" in load["skipped"]
+
+    page = result["c_dashboard"]
+    assert page["status"] == 200 and page["queries"] > 0 and page["ratio"] > 0
+
+    counts = result["d_queries"]
+    assert len(counts) >= 12
+    assert all(isinstance(n, int) and n > 0 for n in counts.values()), counts
+
+    imported = result["e_import"]
+    assert imported["error"] is None
+    assert imported["imported"] == imported["history_rows"] == imported["updated"] == 200
+    assert imported["rows_per_s_apply"] > 0 and imported["floor_rows_per_s"] > 0
