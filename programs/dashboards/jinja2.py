@@ -26,7 +26,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.dateformat import re_escaped, re_formatchars
 from django.utils.dates import MONTHS_3
 from django.utils.formats import FORMAT_SETTINGS
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
@@ -110,11 +110,10 @@ def json_script(value: object, element_id: str | None = None) -> SafeString:
     text = json.dumps(value, cls=DjangoJSONEncoder)
     for char, escaped in _JSON_SCRIPT_ESCAPES:
         text = text.replace(char, escaped)
-    if element_id:
-        return format_html(
-            '<script id="{}" type="application/json">{}</script>', element_id, mark_safe(text)
-        )
-    return format_html('<script type="application/json">{}</script>', mark_safe(text))
+    script_id = f' id="{escape(element_id)}"' if element_id else ""
+    # Safe by construction, as in Django's: the id is escaped, and JSON without a raw <, >
+    # or & can neither close the element nor open another.
+    return mark_safe(f'<script{script_id} type="application/json">{text}</script>')  # nosec B308 B703
 
 
 def whole_percent(value: Decimal | float | int | None) -> str:
