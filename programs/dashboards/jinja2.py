@@ -5,8 +5,9 @@ prints about a thousand figures: Django's template language spent nearly as long
 database spent on the page's queries, Jinja2's compiled templates about half of that. The admin
 keeps Django's templates.
 
-The filters are Django's own, so a figure or a date reads exactly as it did; `default` is
-not here because Jinja2's `or` says the same (`{{ x or "—" }}`).
+The filters are Django's own, or (`date`, `json_script`) faster versions that
+tests/test_dashboard_templates.py checks against Django's, so a figure or a date reads exactly
+as it did; `default` is not here because Jinja2's `or` says the same (`{{ x or "—" }}`).
 """
 
 from __future__ import annotations
