@@ -104,26 +104,21 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         twice: the throttle then counts that request twice.
         """
         script = self.get_script(source)
-        connection = self._script_connection()
+        connection = self._script_connection()  # a failure here is the pool's: raised
         try:
             return self._evalsha(connection, script, keys, args)
         except _UNREACHABLE:
-            self._drop_script_connection(connection)
-        connection = self._script_connection()
-        try:
-            return self._evalsha(connection, script, keys, args)
-        except _UNREACHABLE:
-            self._drop_script_connection(connection)
-            raise
+            pass  # that connection is dropped: once more on a fresh one
+        return self._evalsha(self._script_connection(), script, keys, args)
 
     def _evalsha(self, connection: Connection, script: Script, keys: list[str], args: list):
+        """The script's answer on ``connection``; the connection is dropped on any error but
+        Redis's not having the script (then loaded and run through redis-py)."""
         try:
             connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
             return connection.read_response()
         except redis.exceptions.NoScriptError:
             pass  # answered in full: the connection is fine
-        except _UNREACHABLE:
-            raise
         except BaseException:
             self._drop_script_connection(connection)
             raise

@@ -707,7 +707,10 @@ def copy_text(value: Any) -> str:
 def prepared_once(field: Any, values: list[Any]) -> list[Any]:
     """``field.get_db_prep_save`` of each value, computed once per distinct value (a decimal's
     took 15 µs, and a file repeats its amounts, dates and sources)."""
-    memo = {value: field.get_db_prep_save(value, connection) for value in dict.fromkeys(values)}
+    try:
+        memo = {value: field.get_db_prep_save(value, connection) for value in dict.fromkeys(values)}
+    except TypeError:  # unhashable values (a JSON field's): prepared one by one
+        return [field.get_db_prep_save(value, connection) for value in values]
     return list(map(memo.__getitem__, values))
 
 
