@@ -14,10 +14,12 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import pickle
 import threading
 
+import hiredis
 import redis
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from redis.commands.core import Script
 from redis.connection import Connection
 
@@ -63,11 +65,27 @@ def _constant(value):
     return lambda *args, **kwargs: value() if callable(value) else value
 
 
+class PickleFirstSerializer(RedisSerializer):
+    """Django's serializer, reading a pickled value as one before trying it as an integer.
+
+    Django's tries ``int()`` first, and the ``ValueError`` every pickled value raises there
+    cost as much as the unpickling. A pickle of protocol 2 or later (Django writes the highest)
+    begins with the PROTO opcode; anything else is read as Django reads it.
+    """
+
+    def loads(self, data):
+        if data[:1] == pickle.PROTO:
+            # The cache's own values, unpickled as Django's serializer unpickles them.
+            return pickle.loads(data)  # nosec B301
+        return super().loads(data)
+
+
 class ReusedClientRedisCacheClient(RedisCacheClient):
     """Django's Redis cache client, handing out one ``redis.Redis`` per pool (thread-safe: the
     pool hands each command a connection)."""
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs["serializer"] = kwargs.get("serializer") or PickleFirstSerializer
         super().__init__(*args, **kwargs)
         self._clients: dict[int, redis.Redis] = {}
         self._scripts: dict[str, Script] = {}
@@ -115,7 +133,9 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         """The script's answer on ``connection``; the connection is dropped on any error but
         Redis's not having the script (then loaded and run through redis-py)."""
         try:
-            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            # Packed by hiredis directly: redis-py's packer around it cost twice as much again.
+            command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+            connection.send_packed_command([hiredis.pack_command(command)])
             return connection.read_response()
         except redis.exceptions.NoScriptError:
             pass  # answered in full: the connection is fine

@@ -5,6 +5,7 @@ import os
 
 import pytest
 import redis
+from django.core.cache.backends.redis import RedisSerializer
 
 from gcaptrack.cache import TolerantRedisCache
 
@@ -94,3 +95,27 @@ def test_reads_of_one_cache_and_a_count_of_another_share_one_round_trip():
     finally:
         versions.clear()
         counts.clear()
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_values_read_back_as_djangos_serializer_reads_them():
+    cache = TolerantRedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": "gcaptrack-test-values"})
+    django_reads = RedisSerializer().loads
+    raw = redis.Redis.from_url(os.environ["REDIS_URL"])
+    values = [7, -3, 0, True, 2.5, "12", "0123abcd", b"\x80raw", {"a": [1, "b"]}, None, ""]
+    try:
+        for number, value in enumerate(values):
+            cache.set(f"v{number}", value)
+            assert cache.get(f"v{number}", "missing") == value
+            stored = raw.get(cache.make_key(f"v{number}"))
+            assert cache._cache._serializer.loads(stored) == django_reads(stored)
+        raw.set(cache.make_key("written-by-incr"), b"42")
+        assert cache.get("written-by-incr") == 42
+        for corrupt in (b"\x80 not a pickle", b"neither"):
+            raw.set(cache.make_key("corrupt"), corrupt)
+            with pytest.raises(Exception) as django_error:
+                django_reads(corrupt)
+            with pytest.raises(django_error.type):
+                cache.get("corrupt")
+    finally:
+        cache.clear()

@@ -15,7 +15,10 @@ class ContentNegotiation(DefaultContentNegotiation):
             renderers
             and not format_suffix
             and request.META.get("HTTP_ACCEPT", "*/*").strip() == "*/*"
-            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+            and not (
+                request.META.get("QUERY_STRING")  # else no query: no QueryDict built to see it
+                and self.settings.URL_FORMAT_OVERRIDE in request.query_params
+            )
         ):
             return renderers[0], renderers[0].media_type
         return super().select_renderer(request, renderers, format_suffix)

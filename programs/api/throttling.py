@@ -30,7 +30,8 @@ class UserRateThrottle(throttling.UserRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request, view) -> bool:
-        cache = caches["default"]
+        counted = getattr(request.auth, "throttle_counted", None)
+        cache = counted[0] if counted is not None else caches["default"]
         if not isinstance(cache, TolerantRedisCache):
             return super().allow_request(request, view)
         if self.rate is None:
@@ -40,9 +41,8 @@ class UserRateThrottle(throttling.UserRateThrottle):
             return True
         now = _clock()
         window, into = divmod(now, self.duration)
-        counted = getattr(request.auth, "throttle_counted", None)
-        if counted is not None and counted[:2] == (self.key, int(window)):
-            count, before = counted[2]  # counted with the token's check, same round trip
+        if counted is not None and counted[1:3] == (self.key, int(window)):
+            count, before = counted[3]  # counted with the token's check, same round trip
         else:
             count, before = cache.count_in_window(self.key, int(window), self.duration)
         carried = before * (self.duration - into) / self.duration

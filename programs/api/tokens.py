@@ -15,6 +15,7 @@ outage can still be used by a process that kept it before.
 """
 
 import copy
+import dataclasses
 import datetime
 import hashlib
 import hmac
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.db.models import F, Model
+from django.db.models.base import ModelState
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
@@ -80,8 +82,24 @@ class TokenRejected(Exception):
     """The key is unknown, malformed, revoked or expired; the message says which."""
 
 
-def token_for_key(key: str) -> ApiToken:
-    """The live token the key belongs to, its last use recorded; raise TokenRejected otherwise."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class TokenCheck:
+    """What checking a request's API token found; DRF's ``request.auth``.
+
+    ``token`` is the token as this process keeps it, shared by the requests that use it: read
+    it, never change it. ``user`` is the request's own copy of its user. ``data_version`` and
+    ``throttle_counted`` were read in the same round trip to Redis as the auth version (see
+    :func:`_checked_token`).
+    """
+
+    token: ApiToken
+    user: AbstractBaseUser
+    data_version: str
+    throttle_counted: tuple | None
+
+
+def token_for_key(key: str) -> TokenCheck:
+    """The check of a live token, its last use recorded; raise TokenRejected otherwise."""
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_MARK:
         raise TokenRejected("Malformed API token.")
@@ -97,24 +115,24 @@ def token_for_key(key: str) -> ApiToken:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
-    # A copy per request: the request may annotate its user; the kept one stays as loaded.
-    token = _copy_of(token)
-    token.user = _copy_of(token.user)
-    token.data_version = data_version_now
-    token.throttle_counted = counted
-    remember_viewer_nation(token.user, token.viewer_nation_id)
-    return token
+    # The request's own user: it may annotate it; the kept one stays as loaded.
+    return TokenCheck(token, _copy_of(token.user), data_version_now, counted)
 
 
 def _copy_of(instance: Model) -> Model:
-    """A shallow copy of a model instance, as ``copy.copy`` makes it (its state and cached
-    relations copied, so the two can be changed apart), without going through pickling's
-    protocol, which took twice as long."""
-    state = instance.__getstate__()
-    if "_memoryview_attrs" in state:  # binary fields: only unpickling turns them back
-        return copy.copy(instance)
+    """A shallow copy of a model instance, as ``copy.copy`` makes it: its own attributes and
+    its own state, with its own cache of related objects, so that the two can be changed
+    apart. ``copy.copy`` goes through pickling's protocol and copies the state that way too,
+    which cost more than the rest of a kept token's check."""
+    if any(isinstance(value, memoryview) for value in instance.__dict__.values()):
+        return copy.copy(instance)  # binary fields: Django's pickling turns them to bytes
     clone = instance.__class__.__new__(instance.__class__)
-    clone.__dict__.update(state)
+    clone.__dict__.update(instance.__dict__)
+    state = ModelState()
+    state.__dict__.update(instance._state.__dict__)
+    if "fields_cache" in state.__dict__:
+        state.fields_cache = state.fields_cache.copy()
+    clone._state = state
     return clone
 
 
@@ -125,7 +143,8 @@ def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str, tuple | N
 
     Also returns the data version, read in the same round trip to the cache: the request's
     cached reports are looked up under it (``request.auth.data_version``); and the throttle's
-    (key, window, counts) when they were counted in it too (``request.auth.throttle_counted``).
+    (cache, key, window, counts) when they were counted in it too
+    (``request.auth.throttle_counted``).
     """
     kept = _checked.get(key_hash)
     # A token's user never changes: a kept token's user is counted by the throttle in the
@@ -134,7 +153,7 @@ def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str, tuple | N
     (version, data_version_now), counts = data_version.current_and_count(
         (AUTH_VERSION, data_version.DATA), counter
     )
-    counted = (counter[1], counter[2], counts) if counts is not None else None
+    counted = (*counter[:3], counts) if counts is not None else None
     now = _clock()
     if kept is not None and kept[0] == version and now - kept[1] < KEPT_TOKEN_SECONDS:
         return kept[2], data_version_now, counted
@@ -148,6 +167,7 @@ def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str, tuple | N
         raise TokenRejected("Unknown API token.")
     if token.user.is_active:
         token.user.get_all_permissions()  # loaded once, kept with the user
+    remember_viewer_nation(token.user, token.viewer_nation_id)
     _checked.put(key_hash, (version, now, token))
     return token, data_version_now, counted
 

@@ -23,6 +23,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -155,11 +156,12 @@ class ExportMixin:
         return response
 
 
-def balance_query(params) -> dict:
-    """The validated query of a balance request; without parameters, the defaults (validated
-    once: building the serializer cost more than serving a kept report)."""
-    if params:
-        query = serializers.BalanceQuerySerializer(data=params)
+def balance_query(request: Request) -> dict:
+    """The validated query of a balance request; without a query string, the defaults
+    (validated once: building the serializer, or even an empty ``QueryDict``, cost more than
+    serving a kept report)."""
+    if request.META.get("QUERY_STRING"):
+        query = serializers.BalanceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return query.validated_data
     if not _DEFAULT_BALANCE_QUERY:
@@ -341,7 +343,7 @@ class ProgrammeViewSet(TrackedViewSet):
         version = request_data_version(request)  # before the programme and the report
         programme = visible_programme(code, request.user, version)
         self.check_object_permissions(request, programme)
-        query = balance_query(request.query_params)
+        query = balance_query(request)
         as_of = query.get("as_of") or timezone.localdate()
         data = balance_report_data(programme, as_of, user=request.user, version=version)
         fmt = request.accepted_renderer.format

@@ -1,5 +1,6 @@
 """API tokens: issued once in clear, stored hashed, revocable, expiring, each user's own."""
 
+import copy
 import datetime
 import hashlib
 
@@ -52,6 +53,52 @@ def test_expired_and_unknown_tokens_are_refused(analyst_user, db):
     forged = key[:-4] + "AAAA"
     assert token_client(forged).get("/api/v1/nations/").status_code == 401
     assert token_client("nonsense").get("/api/v1/nations/").status_code == 401
+
+
+def test_an_authorization_header_is_read_by_scheme_and_refused_with_its_reason(analyst_user, db):
+    _, key = tokens.issue_token(analyst_user, name="cli")
+    client = https_client()
+
+    def answer(header: str) -> tuple[int, str]:
+        response = client.get("/api/v1/nations/", HTTP_AUTHORIZATION=header)
+        return response.status_code, response.json().get("detail", "")
+
+    assert answer(f"Bearer {key}")[0] == 200
+    assert answer(f"bearer {key}")[0] == 200
+    assert answer(f"Token  {key} ")[0] == 200
+    assert answer("Bearer") == (401, "Give the token as 'Authorization: Bearer <key>'.")
+    assert answer(f"Bearer {key} extra")[0] == 401
+    assert answer(f"Bearer {key}é") == (401, "Malformed API token.")
+    assert answer(f"Bearer {key}AAAA") == (401, "Unknown API token.")
+    assert answer("gct_abc") == (401, "Authentication credentials were not provided.")
+    basic = client.get("/api/v1/nations/", HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
+    assert basic.status_code == 401
+    assert basic["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_each_request_gets_its_own_copy_of_the_kept_user(analyst_user, db):
+    _, key = tokens.issue_token(analyst_user, name="cli")
+    first, second = tokens.token_for_key(key), tokens.token_for_key(key)
+    assert first.token is second.token  # kept by the process, read only
+    assert first.user is not second.user
+    assert first.user._state is not second.user._state
+    as_copy_makes_it = copy.copy(first.user)
+    pickling_mark = {"_django_version"}  # added by the pickling protocol copy.copy goes through
+    assert vars(first.user).keys() == vars(as_copy_makes_it).keys() - pickling_mark
+    mine, theirs = first.user._state, as_copy_makes_it._state
+    assert (mine.db, mine.adding, mine.fields_cache) == (
+        theirs.db,
+        theirs.adding,
+        theirs.fields_cache,
+    )
+
+    first.user.first_name = "changed"
+    first.user._state.fields_cache["clearance"] = None
+    for other in (second, tokens.token_for_key(key)):
+        assert other.user.pk == analyst_user.pk
+        assert other.user.first_name == analyst_user.first_name
+        assert "clearance" not in other.user._state.fields_cache
+        assert other.user.get_all_permissions() == analyst_user.get_all_permissions()
 
 
 def test_an_expiry_in_the_past_is_refused(analyst_user, db):
