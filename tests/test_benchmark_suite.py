@@ -52,6 +52,23 @@ def test_wrk_figures_are_read_in_milliseconds_to_the_microsecond():
     assert figures["socket_errors"] == {"connect": 0, "read": 0, "write": 0, "timeout": 0}
 
 
+def test_rounds_report_the_median_ratio_and_the_worst_tail():
+    def run(rps: float, p50: float, p99: float) -> dict:
+        return {"rps": rps, "p50_ms": p50, "p99_ms": p99}
+
+    pairs = [
+        {"real": run(1000, 1.0, 2.0), "bare": run(2000, 0.5, 1.0)},  # 0.5
+        {"real": run(900, 1.0, 3.5), "bare": run(1000, 0.5, 1.0)},  # 0.9, the worst tail
+        {"real": run(1200, 1.0, 2.0), "bare": run(2000, 0.5, 1.0)},  # 0.6, the median
+    ]
+    compared = load_runner().compare_rounds(pairs)
+    assert compared["round_ratios"] == [0.5, 0.9, 0.6]
+    assert compared["throughput_ratio"] == 0.6
+    assert compared["real"]["rps"] == 1200 and compared["bare"]["rps"] == 2000
+    assert compared["p99_over_p50"] == 3.5
+    assert load_runner().compare_rounds(pairs[:2])["throughput_ratio"] == 0.5  # the lower
+
+
 @pytest.fixture
 def bench_database_base():
     """A base URL whose tiny-size database (``<name>_bench_tiny``) is the test's own, dropped
@@ -131,6 +148,7 @@ def test_every_benchmark_item_measures_at_the_tiny_size(
                 assert load[endpoint][side]["requests"] > 0, (endpoint, side)
                 assert load[endpoint][side]["non_2xx"] == 0, (endpoint, side)
             assert load[endpoint]["throughput_ratio"] > 0
+            assert len(load[endpoint]["round_ratios"]) == 3
     else:
         assert "wrk is not installed" in load["skipped"]
 
