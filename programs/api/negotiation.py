@@ -15,8 +15,9 @@ class ContentNegotiation(DefaultContentNegotiation):
             renderers
             and not format_suffix
             and request.META.get("HTTP_ACCEPT", "*/*").strip() == "*/*"
+            # No query string, no ?format=: then no QueryDict is built only to look for it.
             and not (
-                request.META.get("QUERY_STRING")  # else no query: no QueryDict built to see it
+                request.META.get("QUERY_STRING")
                 and self.settings.URL_FORMAT_OVERRIDE in request.query_params
             )
         ):
