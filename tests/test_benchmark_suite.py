@@ -53,12 +53,12 @@ def test_wrk_figures_are_read_in_milliseconds_to_the_microsecond():
 
 
 def test_rounds_report_the_median_ratio_and_the_worst_tail():
-    def run(rps: float, p50: float, p99: float) -> dict:
-        return {"rps": rps, "p50_ms": p50, "p99_ms": p99}
+    def run(rps: float, p50: float, p99: float, non_2xx: int = 0) -> dict:
+        return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "non_2xx": non_2xx}
 
     pairs = [
         {"real": run(1000, 1.0, 2.0), "bare": run(2000, 0.5, 1.0)},  # 0.5
-        {"real": run(900, 1.0, 3.5), "bare": run(1000, 0.5, 1.0)},  # 0.9, the worst tail
+        {"real": run(900, 1.0, 3.5, non_2xx=2), "bare": run(1000, 0.5, 1.0)},  # 0.9, worst tail
         {"real": run(1200, 1.0, 2.0), "bare": run(2000, 0.5, 1.0)},  # 0.6, the median
     ]
     compared = load_runner().compare_rounds(pairs)
@@ -66,6 +66,8 @@ def test_rounds_report_the_median_ratio_and_the_worst_tail():
     assert compared["throughput_ratio"] == 0.6
     assert compared["real"]["rps"] == 1200 and compared["bare"]["rps"] == 2000
     assert compared["p99_over_p50"] == 3.5
+    assert compared["non_2xx"] == 2  # from a round other than the median's
+    assert compared["rounds"] == pairs
     assert load_runner().compare_rounds(pairs[:2])["throughput_ratio"] == 0.5  # the lower
 
 
@@ -144,11 +146,12 @@ def test_every_benchmark_item_measures_at_the_tiny_size(
     load = result["b_load"]
     if shutil.which("wrk"):
         for endpoint in ("balance_report", "workshare_cursor_page"):
-            for side in ("real", "bare"):
-                assert load[endpoint][side]["requests"] > 0, (endpoint, side)
-                assert load[endpoint][side]["non_2xx"] == 0, (endpoint, side)
+            assert len(load[endpoint]["rounds"]) == len(load[endpoint]["round_ratios"]) == 3
+            for number, figures in enumerate(load[endpoint]["rounds"]):
+                for side in ("real", "bare"):
+                    assert figures[side]["requests"] > 0, (endpoint, number, side)
+                    assert figures[side]["non_2xx"] == 0, (endpoint, number, side)
             assert load[endpoint]["throughput_ratio"] > 0
-            assert len(load[endpoint]["round_ratios"]) == 3
     else:
         assert "wrk is not installed" in load["skipped"]
 

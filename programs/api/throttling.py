@@ -9,6 +9,7 @@ list unpickled and pickled). Without Redis (the demo's local memory cache), DRF'
 
 import math
 import time
+from typing import NamedTuple
 
 from django.core.cache import caches
 from rest_framework import throttling
@@ -17,6 +18,17 @@ from rest_framework.settings import api_settings
 from gcaptrack.cache import TolerantRedisCache
 
 _clock = time.time
+
+
+class WindowCount(NamedTuple):
+    """A user's count in the throttle's window, taken with the API token's check (same round
+    trip to Redis): the cache counted in, the key, the window's number, and the counts of that
+    window (this request included) and of the one before."""
+
+    cache: TolerantRedisCache
+    key: str
+    window: int
+    counts: tuple[int, int]
 
 
 class UserRateThrottle(throttling.UserRateThrottle):
@@ -30,8 +42,8 @@ class UserRateThrottle(throttling.UserRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request, view) -> bool:
-        counted = getattr(request.auth, "throttle_counted", None)
-        cache = counted[0] if counted is not None else caches["default"]
+        counted: WindowCount | None = getattr(request.auth, "throttle_counted", None)
+        cache = counted.cache if counted is not None else caches["default"]
         if not isinstance(cache, TolerantRedisCache):
             return super().allow_request(request, view)
         if self.rate is None:
@@ -41,8 +53,8 @@ class UserRateThrottle(throttling.UserRateThrottle):
             return True
         now = _clock()
         window, into = divmod(now, self.duration)
-        if counted is not None and counted[1:3] == (self.key, int(window)):
-            count, before = counted[3]  # counted with the token's check, same round trip
+        if counted is not None and (counted.key, counted.window) == (self.key, int(window)):
+            count, before = counted.counts  # counted with the token's check, same round trip
         else:
             count, before = cache.count_in_window(self.key, int(window), self.duration)
         carried = before * (self.duration - into) / self.duration

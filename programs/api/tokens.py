@@ -33,7 +33,7 @@ from django.utils import timezone
 from programs import data_version
 from programs.access import remember_viewer_nation
 from programs.api.response_cache import RecentEntries
-from programs.api.throttling import UserRateThrottle
+from programs.api.throttling import UserRateThrottle, WindowCount
 from programs.data_version import CacheVersion
 from programs.models import ApiToken, Clearance
 
@@ -95,7 +95,7 @@ class TokenCheck:
     token: ApiToken
     user: AbstractBaseUser
     data_version: str
-    throttle_counted: tuple | None
+    throttle_counted: WindowCount | None
 
 
 def token_for_key(key: str) -> TokenCheck:
@@ -136,15 +136,14 @@ def _copy_of(instance: Model) -> Model:
     return clone
 
 
-def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str, tuple | None]:
+def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str, WindowCount | None]:
     """The token with this prefix and hash, kept from an earlier request of this process while
     the auth version has not moved (read before the database, so a change made meanwhile is
     never kept under the new version); raise TokenRejected for an unknown key.
 
     Also returns the data version, read in the same round trip to the cache: the request's
     cached reports are looked up under it (``request.auth.data_version``); and the throttle's
-    (cache, key, window, counts) when they were counted in it too
-    (``request.auth.throttle_counted``).
+    ``WindowCount`` when it was counted in it too (``request.auth.throttle_counted``).
     """
     kept = _checked.get(key_hash)
     # A token's user never changes: a kept token's user is counted by the throttle in the
@@ -153,7 +152,7 @@ def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str, tuple | N
     (version, data_version_now), counts = data_version.current_and_count(
         (AUTH_VERSION, data_version.DATA), counter
     )
-    counted = (*counter[:3], counts) if counts is not None else None
+    counted = WindowCount(*counter[:3], counts) if counts is not None else None
     now = _clock()
     if kept is not None and kept[0] == version and now - kept[1] < KEPT_TOKEN_SECONDS:
         return kept[2], data_version_now, counted

@@ -356,7 +356,8 @@ def fetch(url: str, headers: dict[str, str]) -> bytes:
 
 def compare_rounds(pairs: list[dict]) -> dict:
     """The real endpoint against the bare view over rounds of one wrk run each: the median
-    round's figures, each round's throughput ratio, and the worst round's p99/p50.
+    round's figures, each round's throughput ratio, the worst round's p99/p50, the non-2xx
+    answers of all rounds, and every round's figures.
 
     Machines of this kind change speed from one minute to the next; a single pair of runs
     moved the ratio by a tenth, where the median of interleaved rounds holds still."""
@@ -379,6 +380,8 @@ def compare_rounds(pairs: list[dict]) -> dict:
         "throughput_ratio": ratio(median),
         "round_ratios": ratios,
         "p99_over_p50": max(tails) if tails else None,
+        "non_2xx": sum(pair[side]["non_2xx"] for pair in pairs for side in ("real", "bare")),
+        "rounds": pairs,
     }
 
 
@@ -437,18 +440,15 @@ def bench_load(url: str, code: str, seconds: int, connections: int, rounds: int 
         }
         for name, path in endpoints.items():
             size = len(fetch(base + path, headers))
+            urls = {"real": base + path, "bare": f"{base}/bench/bare/{size}/"}
             pairs = []
             for round_number in range(rounds):
-                runs = {
-                    "real": lambda path=path: wrk(base + path, seconds, connections, headers),
-                    "bare": lambda size=size: wrk(
-                        f"{base}/bench/bare/{size}/", seconds, connections, headers
-                    ),
-                }
                 # Every other round the other way round, so that a machine slowing down or
                 # speeding up over the rounds weighs on both sides alike.
                 order = ("real", "bare") if round_number % 2 == 0 else ("bare", "real")
-                pairs.append({side: runs[side]() for side in order})
+                pairs.append(
+                    {side: wrk(urls[side], seconds, connections, headers) for side in order}
+                )
             results[name] = {"bytes": size, **compare_rounds(pairs)}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -773,7 +773,7 @@ def table(results: list[dict]) -> str:
                 real, bare = item["real"], item["bare"]
                 lines.append(
                     f"b  {name} ({item['bytes']} B): {real['rps']:.0f} req/s p50 {real['p50_ms']} ms "
-                    f"p99 {real['p99_ms']} ms (non-2xx {real['non_2xx']}); bare {bare['rps']:.0f} "
+                    f"p99 {real['p99_ms']} ms (non-2xx in all rounds {item['non_2xx']}); bare {bare['rps']:.0f} "
                     f"req/s p50 {bare['p50_ms']} ms p99 {bare['p99_ms']} ms; throughput ratio "
                     f"{item['throughput_ratio']} (rounds {item['round_ratios']}) [>= 0.5], "
                     f"worst p99/p50 {item['p99_over_p50']} [<= 4]"
