@@ -1,8 +1,13 @@
-"""Request facts the security machinery needs: the client's address behind the proxy."""
+"""Request facts the security machinery needs (the client's address behind the proxy) and the
+authentication backends."""
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
+
+from programs.access import remember_viewer_nation
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -31,3 +36,24 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, *args, **kwargs)
+
+
+class ClearedUserBackend(ModelBackend):
+    """Django's model backend, loading a signed-in user together with their clearance.
+
+    Every page asks which nation the user is restricted to (``programs.access.viewer_nation``);
+    read in the same query as the user, it costs no query of its own. It is read on every
+    request, as the user is, so a changed clearance applies from the user's next request.
+    """
+
+    def get_user(self, user_id):
+        users = get_user_model()._default_manager.select_related("clearance")
+        try:
+            user = users.get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        if not self.user_can_authenticate(user):
+            return None
+        clearance = getattr(user, "clearance", None)  # None: no clearance row, unrestricted
+        remember_viewer_nation(user, clearance.nation_id if clearance else None)
+        return user

@@ -74,7 +74,7 @@ CONTEXT_PROCESSORS = [
 # for why), the admin's and the forms' are Django's.
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "programs.dashboards.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -123,10 +123,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling (django-axes) in front of the ordinary model backend: covers the dashboards'
 # /login/ and the admin's login, which both authenticate with the request. AXES_FAILURE_LIMIT
 # failures for one user name from one address lock that pair out for AXES_COOLOFF_MINUTES;
-# every attempt and lockout is recorded (admin: Axes) and logged by the "axes" logger.
+# every attempt and lockout is recorded (admin: Axes) and logged by the "axes" logger. The model
+# backend is Django's, reading the user's clearance along with the user (gcaptrack.security).
 AUTHENTICATION_BACKENDS = [
     "gcaptrack.security.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "gcaptrack.security.ClearedUserBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))

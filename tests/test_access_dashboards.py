@@ -161,6 +161,28 @@ def test_with_the_seeds_japan_sees_gcap_in_full_at_a_constant_query_count():
     assert grown == seeded
 
 
+def test_the_clearance_is_read_with_the_signed_in_user_and_a_change_applies_at_once():
+    world_with_secrets()
+    user = restricted_user(Nation.objects.get(code="JPN"))
+    japanese = client_for(user)
+
+    with CaptureQueriesContext(connection) as queries:
+        hidden = japanese.get("/programmes/TORNADO/")
+    clearance_reads = [q["sql"] for q in queries.captured_queries if "clearance" in q["sql"]]
+    assert hidden.status_code == 404
+    assert len(clearance_reads) == 1 and '"auth_user"' in clearance_reads[0], clearance_reads
+
+    user.clearance.nation = None
+    user.clearance.save()
+    assert japanese.get("/programmes/TORNADO/").status_code == 200, "unrestricted from now on"
+
+    user.clearance.delete()
+    assert japanese.get("/programmes/TORNADO/").status_code == 200, "no clearance: unrestricted"
+
+    factories.ClearanceFactory(user=user, nation=Nation.objects.get(code="JPN"))
+    assert japanese.get("/programmes/TORNADO/").status_code == 404, "restricted again"
+
+
 def test_the_viewer_nation_is_looked_up_at_most_once_per_request():
     world = world_with_secrets()
     user = restricted_user(world.nations["JPN"])

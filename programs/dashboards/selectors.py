@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from programs.access import (
@@ -89,10 +89,21 @@ def palette() -> dict[str, str]:
     return nation_colours(list(Nation.objects.order_by("code").values_list("code", flat=True)))
 
 
+#: What a flag card shows (dashboards/macros.html), and no more: not the evidence (JSON to
+#: parse), nor the programme's, nation's and user's other columns (a password hash among them).
+FLAG_CARD_FIELDS = (
+    *("rule", "severity", "status", "metric", "value", "threshold", "explanation", "note"),
+    *("first_seen_at", "last_seen_at", "resolved_at", "acknowledged_at"),
+    *("programme__code", "nation__code", "nation__name", "acknowledged_by__username"),
+)
+
+
 def flags_with_relations(queryset: QuerySet[Flag]) -> QuerySet[Flag]:
-    """Flags with everything their rows show, in two queries whatever their number."""
-    return queryset.select_related("programme", "nation", "acknowledged_by").prefetch_related(
-        "counterparts"
+    """Flags with everything their cards show, in two queries whatever their number."""
+    return (
+        queryset.select_related("programme", "nation", "acknowledged_by")
+        .only(*FLAG_CARD_FIELDS)
+        .prefetch_related(Prefetch("counterparts", queryset=Nation.objects.only("code", "name")))
     )
 
 
