@@ -35,7 +35,7 @@ from django.template import defaultfilters
 from django.template.backends import jinja2 as django_jinja2
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import re_escaped, re_formatchars
 from django.utils.dates import MONTHS_3
 from django.utils.formats import FORMAT_SETTINGS, get_format
@@ -145,12 +145,19 @@ _DATE_SPECIFIERS: dict[str, Callable[[datetime.date], str]] = {
     "j": lambda d: str(d.day),
     "m": lambda d: f"{d.month:02d}",
     "n": lambda d: str(d.month),
-    "M": lambda d: MONTHS_3[d.month].title(),  # translated when called
+    "M": lambda d: _month_abbreviations(current_scope().language)[d.month],
     "Y": lambda d: f"{d.year:04d}",
     "H": lambda d: f"{d.hour:02d}",  # type: ignore[attr-defined]
     "i": lambda d: f"{d.minute:02d}",  # type: ignore[attr-defined]
 }
 _TIME_SPECIFIERS = {"H", "i"}
+
+
+@functools.lru_cache(maxsize=32)
+def _month_abbreviations(language: str | None) -> tuple[str, ...]:
+    """ "Jan" to "Dec" (index 1 to 12) as Django's "M" writes them in the language."""
+    with translation.override(language):
+        return ("", *(MONTHS_3[month].title() for month in range(1, 13)))
 
 
 @functools.lru_cache(maxsize=256)

@@ -103,7 +103,13 @@ def flags_with_relations(queryset: QuerySet[Flag]) -> QuerySet[Flag]:
     return (
         queryset.select_related("programme", "nation", "acknowledged_by")
         .only(*FLAG_CARD_FIELDS)
-        .prefetch_related(Prefetch("counterparts", queryset=Nation.objects.only("code", "name")))
+        .prefetch_related(
+            Prefetch(
+                "counterparts",
+                queryset=Nation.objects.only("code", "name"),
+                to_attr="prefetched_counterparts",  # a list: no manager built per card
+            )
+        )
     )
 
 
