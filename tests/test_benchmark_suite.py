@@ -157,6 +157,8 @@ def test_every_benchmark_item_measures_at_the_tiny_size(
 
     page = result["c_dashboard"]
     assert page["status"] == 200 and page["queries"] > 0 and page["ratio"] > 0
+    low, high = page["ratio_quartiles"]
+    assert 0 < low <= high
 
     counts = result["d_queries"]
     assert len(counts) >= 12
