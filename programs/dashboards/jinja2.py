@@ -155,7 +155,7 @@ _TIME_SPECIFIERS = {"H", "i"}
 
 @functools.lru_cache(maxsize=32)
 def _month_abbreviations(language: str | None) -> tuple[str, ...]:
-    """ "Jan" to "Dec" (index 1 to 12) as Django's "M" writes them in the language."""
+    """The month abbreviations (index 1 to 12) as Django's "M" writes them in the language."""
     with translation.override(language):
         return ("", *(MONTHS_3[month].title() for month in range(1, 13)))
 
