@@ -47,10 +47,10 @@ class ClearedUserBackend(ModelBackend):
     """
 
     def get_user(self, user_id):
-        users = get_user_model()._default_manager.select_related("clearance")
+        user_model = get_user_model()
         try:
-            user = users.get(pk=user_id)
-        except get_user_model().DoesNotExist:
+            user = user_model._default_manager.select_related("clearance").get(pk=user_id)
+        except user_model.DoesNotExist:
             return None
         if not self.user_can_authenticate(user):
             return None

@@ -89,8 +89,9 @@ def palette() -> dict[str, str]:
     return nation_colours(list(Nation.objects.order_by("code").values_list("code", flat=True)))
 
 
-#: What a flag card shows (dashboards/macros.html), and no more: not the evidence (JSON to
-#: parse), nor the programme's, nation's and user's other columns (a password hash among them).
+#: What a flag card shows (dashboards/macros.html), with the nation's code that ``str(flag)``
+#: names, and no more: not the evidence (JSON to parse), nor the programme's, nation's and
+#: user's other columns (a password hash among them).
 FLAG_CARD_FIELDS = (
     *("rule", "severity", "status", "metric", "value", "threshold", "explanation", "note"),
     *("first_seen_at", "last_seen_at", "resolved_at", "acknowledged_at"),
