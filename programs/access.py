@@ -24,16 +24,21 @@ figure or explanation can be computed from a row hidden from them.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 
 from programs import data_version
 from programs import models as m
+
+#: Security-relevant refusals, for the operators' log (README, Security).
+audit = logging.getLogger("programs.audit")
 
 
 @dataclass(frozen=True)
@@ -305,3 +310,42 @@ def releasable_nations_error(user, nation_ids: set[int]) -> str | None:
     if nation_id is None or not nation_ids or nation_id in nation_ids:
         return None
     return "Keep your own nation in the list: you could no longer see the record."
+
+
+#: Codes of ``Tracked.unique_error_message``: a natural key that another record holds.
+TAKEN_KEY_CODES = frozenset({"unique", "unique_together"})
+
+
+def taken_key_fields(errors: dict[str, list[ValidationError]]) -> list[str]:
+    """The fields (``__all__`` for a composite key) refused because their key is taken."""
+    return sorted(
+        field
+        for field, problems in errors.items()
+        if any(getattr(problem, "code", None) in TAKEN_KEY_CODES for problem in problems)
+    )
+
+
+def validation_errors_by_field(error: ValidationError) -> dict[str, list[ValidationError]]:
+    """Django's ValidationError as ``{field: [errors]}`` (``__all__`` when it has no field)."""
+    if hasattr(error, "error_dict"):
+        return {field: list(problems) for field, problems in error.error_dict.items()}
+    return {"__all__": list(error.error_list)}
+
+
+def audit_taken_key(user, model: type[Model], errors: dict[str, list[ValidationError]]) -> None:
+    """Keep an audit entry of a write refused because its natural key is taken.
+
+    The record holding the key may be hidden from the user, and the refusal (which cannot be
+    avoided without polyinstantiation) tells them something holds it; repeated attempts are how
+    someone would probe for hidden keys, so each one is logged with who tried what kind of key.
+    """
+    fields = taken_key_fields(errors)
+    if not fields:
+        return
+    audit.warning(
+        "taken key refused: user=%s nation=%s model=%s fields=%s",
+        getattr(user, "username", None) or "-",
+        viewer_nation(user) or "-",
+        model._meta.label,
+        ",".join(fields),
+    )

@@ -25,7 +25,13 @@ from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
+from programs.access import (
+    RELEASE_PATHS,
+    audit_taken_key,
+    is_restricted,
+    releasable_nations_error,
+    released,
+)
 from programs.admin.versions import StaleSaveGuardMixin
 from programs.imports.base import export_resource_for
 from programs.imports.formats import CSV
@@ -164,18 +170,25 @@ class ReleasedAdminMixin(ReleasedQuerysetMixin):
 
 
 def _with_marking_check(form: type[forms.ModelForm], user: Any) -> type[forms.ModelForm]:
-    """The form, checking that a restricted user keeps their own nation in ``releasable_to``."""
-    if "releasable_to" not in form.base_fields:
-        return form
+    """The form, checking that a restricted user keeps their own nation in ``releasable_to``,
+    and keeping an audit entry when its natural key is refused as taken."""
 
-    def clean_releasable_to(self: forms.ModelForm) -> Any:
-        nations = self.cleaned_data["releasable_to"]
-        message = releasable_nations_error(user, {nation.pk for nation in nations})
-        if message:
-            raise ValidationError(message)
-        return nations
+    def _post_clean(self: forms.ModelForm) -> None:
+        form._post_clean(self)
+        audit_taken_key(user, self._meta.model, self.errors.as_data())
 
-    return type(form.__name__, (form,), {"clean_releasable_to": clean_releasable_to})
+    attrs: dict[str, Any] = {"_post_clean": _post_clean}
+    if "releasable_to" in form.base_fields:
+
+        def clean_releasable_to(self: forms.ModelForm) -> Any:
+            nations = self.cleaned_data["releasable_to"]
+            message = releasable_nations_error(user, {nation.pk for nation in nations})
+            if message:
+                raise ValidationError(message)
+            return nations
+
+        attrs["clean_releasable_to"] = clean_releasable_to
+    return type(form.__name__, (form,), attrs)
 
 
 class ReadOnlyAdminMixin:

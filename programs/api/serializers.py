@@ -20,8 +20,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueValidator
 
-from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
+from programs.access import (
+    RELEASE_PATHS,
+    audit_taken_key,
+    is_restricted,
+    releasable_nations_error,
+    released,
+    validation_errors_by_field,
+)
 from programs.balance.metrics import NationBalance, PairBalance, ProgrammeBalance
 from programs.models import (
     Agreement,
@@ -136,6 +144,7 @@ class Nested:
             try:
                 child.full_clean()
             except DjangoValidationError as error:
+                audit_taken_key(user, manager.model, validation_errors_by_field(error))
                 raise serializers.ValidationError(
                     {self.related_name: self._at(index, len(rows), drf_errors(error))}
                 ) from None
@@ -157,6 +166,17 @@ class TrackedSerializer(serializers.ModelSerializer):
     class Meta:
         validators: ClassVar[list] = []
 
+    def build_standard_field(self, field_name: str, model_field: models.Field) -> tuple:
+        """DRF's field without its ``UniqueValidator``: a taken key is refused by the model's
+        ``validate_unique()``, with the one message that names no holder (README, Security)."""
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        kwargs["validators"] = [
+            validator
+            for validator in kwargs.get("validators", [])
+            if not isinstance(validator, UniqueValidator)
+        ]
+        return field_class, kwargs
+
     def resolve(self, attrs: dict) -> dict:
         """Turn composite natural keys (e.g. programme + work package code) into records."""
         return attrs
@@ -176,6 +196,7 @@ class TrackedSerializer(serializers.ModelSerializer):
         try:
             instance.full_clean()
         except DjangoValidationError as error:
+            audit_taken_key(request_user(self), type(instance), validation_errors_by_field(error))
             raise serializers.ValidationError(drf_errors(error)) from None
         self.check_relations(instance, attrs)
         return attrs
