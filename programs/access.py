@@ -151,6 +151,19 @@ PROGRAMME_RECORDS = {
 }
 
 
+#: Permissions a user restricted to a nation never holds, whatever their groups say: nations are
+#: reference data every user sees, and a scan raises and resolves the flags everyone sees from
+#: rows hidden from them. ``gcaptrack.security.ClearedUserBackend`` withholds them.
+UNRESTRICTED_ONLY = frozenset(
+    {
+        "programs.add_nation",
+        "programs.change_nation",
+        "programs.delete_nation",
+        "programs.run_scan",
+    }
+)
+
+
 def viewer_nation(user) -> int | None:
     """The id of the nation the user is restricted to, or None for an unrestricted user."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -173,6 +186,13 @@ def remember_viewer_nation(user, nation_id: int | None) -> None:
 
 def is_restricted(user) -> bool:
     return viewer_nation(user) is not None
+
+
+def withheld_permissions(user, permissions: set[str]) -> set[str]:
+    """The user's permissions less those only unrestricted users hold (``UNRESTRICTED_ONLY``)."""
+    if not permissions or not is_restricted(user):
+        return permissions
+    return set(permissions) - UNRESTRICTED_ONLY
 
 
 def _through(model: type[Model]):
@@ -349,3 +369,39 @@ def audit_taken_key(user, model: type[Model], errors: dict[str, list[ValidationE
         model._meta.label,
         ",".join(fields),
     )
+
+
+#: The lists of flag ids in a scan task's summary (``programs.tasks._summary``).
+SCAN_FLAG_LISTS = ("raised", "reopened", "updated", "resolved")
+
+
+def released_task_result(result, user):
+    """A task's result as the user may see it: a scan's summary (or a list of them) names only
+    the flags the user may see, and counts snapshots only of programmes they see in full."""
+    nation_id = viewer_nation(user)
+    summaries = result if isinstance(result, list) else [result]
+    if nation_id is None or not all(isinstance(s, dict) for s in summaries):
+        return result
+    ids = {pk for s in summaries for key in SCAN_FLAG_LISTS for pk in s.get(key, ())}
+    shown = set(
+        released_flags_to(m.Flag.objects.filter(pk__in=ids), nation_id).values_list("pk", flat=True)
+    )
+    in_full = set(
+        m.Programme.objects.filter(pk__in=seen_in_full_ids(nation_id)).values_list(
+            "code", flat=True
+        )
+    )
+    narrowed = []
+    for summary in summaries:
+        summary = {
+            **summary,
+            **{
+                key: [pk for pk in summary[key] if pk in shown]
+                for key in SCAN_FLAG_LISTS
+                if key in summary
+            },
+        }
+        if "snapshots" in summary and summary.get("programme") not in in_full:
+            summary["snapshots"] = None
+        narrowed.append(summary)
+    return narrowed if isinstance(result, list) else narrowed[0]

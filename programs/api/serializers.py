@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
@@ -706,7 +707,22 @@ class BalanceQuerySerializer(serializers.Serializer):
     )
 
 
+#: Why a scan through the API or the dashboards is for today only.
+PAST_SCAN_REFUSED = (
+    "A scan raises and resolves the live flags, so it is for today only. To see the flags of "
+    "a past day without changing them, use a what-if; an operator can scan a past day with "
+    "`manage.py scan --as-of`."
+)
+
+
 class ScanRequestSerializer(serializers.Serializer):
     as_of = serializers.DateField(
-        required=False, allow_null=True, help_text="Scan as of this day (default today)."
+        required=False,
+        allow_null=True,
+        help_text="Today (the default); a past or future day is refused: see what-if.",
     )
+
+    def validate_as_of(self, day: datetime.date | None) -> datetime.date | None:
+        if day is not None and day != timezone.localdate():
+            raise serializers.ValidationError(PAST_SCAN_REFUSED)
+        return day

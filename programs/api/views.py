@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from programs.access import is_restricted, released, released_flags
+from programs.access import is_restricted, released, released_flags, released_task_result
 from programs.api import filters, serializers
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
 from programs.api.pagination import CursorPagination
@@ -550,7 +550,9 @@ class TaskView(JSONErrorsMixin, APIView):
             "id": str(task_id),
             "status": result.status,
             "ready": result.ready(),
-            "result": result.result if result.successful() else None,
+            "result": released_task_result(result.result, request.user)
+            if result.successful()
+            else None,
             "error": repr(result.result) if failed else None,
         }
         return Response(serializers.TaskSerializer(data).data)

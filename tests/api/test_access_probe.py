@@ -7,8 +7,12 @@ Each test reproduces one of the probe's findings and checks it is closed for eve
 import logging
 
 import pytest
+from django.utils import timezone
 
+from gcaptrack.celery import app as celery_app
 from programs import models
+from programs.access import SCAN_FLAG_LISTS
+from programs.api.serializers import PAST_SCAN_REFUSED
 from programs.models.base import TAKEN_KEY_MESSAGE
 from tests import factories
 from tests.api.test_access_api import cleared_client
@@ -135,3 +139,70 @@ def test_the_unrestricted_analyst_gets_the_same_taken_key_message(world, api):
         "non_field_errors": [TAKEN_KEY_MESSAGE.format(key="programme, nation and period start")]
     }
     assert models.Contribution.objects.count() == 1
+
+
+# -- finding 3: scans ---------------------------------------------------------------------------
+
+
+def test_a_restricted_analyst_may_not_scan_and_live_flags_stay_as_they_were(world, jpn_api):
+    """Probe finding 3: a Japan-cleared analyst's back-dated scan resolved everyone's flags."""
+    flag = world.records["flag"]
+    for as_of in (None, "2020-01-01", timezone.localdate().isoformat()):
+        body = {} if as_of is None else {"as_of": as_of}
+        response = jpn_api.post("/api/v1/programmes/GCAP/scan/", body, format="json")
+        assert response.status_code == 403, (as_of, response.content)
+    flag.refresh_from_db()
+    assert flag.status == models.Flag.Status.OPEN
+    assert flag.resolved_at is None
+
+
+def test_the_scan_permission_is_the_unrestricted_analysts_own(world):
+    analyst = factories.UserFactory(username="uk-lead", groups=["analyst"])
+    viewer = factories.UserFactory(username="uk-reader", groups=["viewer"])
+    restricted = factories.UserFactory(username="jp-lead", groups=["analyst"])
+    factories.ClearanceFactory(user=restricted, nation=world.nations["JPN"])
+    assert analyst.has_perm("programs.run_scan")
+    assert not viewer.has_perm("programs.run_scan")
+    assert restricted.has_perm("programs.acknowledge_flag")
+    assert not restricted.has_perm("programs.run_scan")
+    assert "programs.run_scan" not in restricted.get_all_permissions()
+
+
+def test_a_scan_through_the_api_is_for_today_and_a_past_day_points_to_what_if(world, api):
+    flag = world.records["flag"]
+    response = api.post("/api/v1/programmes/GCAP/scan/", {"as_of": "2020-01-01"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"as_of": [PAST_SCAN_REFUSED]}
+    assert "what-if" in PAST_SCAN_REFUSED and "scan --as-of" in PAST_SCAN_REFUSED
+    flag.refresh_from_db()
+    assert flag.status == models.Flag.Status.OPEN
+
+
+@pytest.fixture
+def eager_results(eager_celery):
+    """Tasks run in process and keep their results in the result backend (Redis)."""
+    saved = celery_app.conf.task_store_eager_result
+    celery_app.conf.task_store_eager_result = True
+    yield
+    celery_app.conf.task_store_eager_result = saved
+
+
+def test_a_task_result_names_only_the_flags_the_requester_may_see(world, api, eager_results):
+    """Probe finding 3: a scan's task result listed the ids of flags hidden from its reader."""
+    owner = models.ApiToken.objects.get().user
+    queued = api.post("/api/v1/programmes/GCAP/scan/", {}, format="json")
+    assert queued.status_code == 202
+    url = f"/api/v1/tasks/{queued.json()['task_id']}/"
+    full = api.get(url).json()["result"]
+    flagged = {pk for key in SCAN_FLAG_LISTS for pk in full[key]}
+    assert flagged, "the scan resolved or raised flags for the check to see"
+    assert full["snapshots"]
+
+    # The owner is then cleared for Japan, which does not see GCAP in full.
+    _uk_and_italy_only(world, world.records["contribution"])
+    factories.ClearanceFactory(user=owner, nation=world.nations["JPN"])
+    narrowed = api.get(url).json()["result"]
+
+    assert {pk for key in SCAN_FLAG_LISTS for pk in narrowed[key]} == set()
+    assert narrowed["snapshots"] is None
+    assert narrowed["programme"] == "GCAP"
