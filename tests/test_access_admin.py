@@ -307,10 +307,10 @@ def test_a_hidden_flag_or_snapshot_answers_like_a_missing_one(caveats, gb, model
 
 
 def test_deleting_a_nation_names_no_hidden_record_that_protects_it(caveats, gb):
+    """Nations are reference data: a restricted analyst may not delete one at all (#18)."""
     url = admin_url(models.Nation, "delete", models.Nation.objects.get(code="FRA").pk)
     confirm = gb.get(url)
-    assert confirm.status_code == 200
-    assert "not releasable to your nation" in confirm.text
+    assert confirm.status_code == 403
     assert "FCAS" not in confirm.text
 
 

@@ -93,17 +93,38 @@ class VisibleRecords:
         self.pks: dict[type[Model], set] = {}
 
     def __contains__(self, obj: Model) -> bool:
-        model = type(obj)
+        return self.has(type(obj), obj.pk)
+
+    def has(self, model: type[Model], pk: Any) -> bool:
+        """Whether the record of ``model`` with this key exists and the user may see it."""
         if model not in self.pks:
             self.pks[model] = set(
                 released(model._default_manager.all(), self.user).values_list("pk", flat=True)
             )
-        return obj.pk in self.pks[model]
+        return pk in self.pks[model]
+
+    def names_hidden(self, version: Any) -> bool:
+        """Whether a historical version points at a record hidden from the user (or since
+        deleted, whose marking is gone with it)."""
+        for field in version.instance_type._meta.concrete_fields:
+            if not _is_releasable_relation(field):
+                continue
+            pk = getattr(version, field.attname, None)
+            if pk is not None and not self.has(field.related_model, pk):
+                return True
+        return False
 
     def shown(self, value: Any) -> Any:
         if isinstance(value, Model) and type(value) in RELEASE_PATHS and value not in self:
             return HIDDEN
         return value
+
+
+def _visible_records(request: HttpRequest) -> VisibleRecords:
+    """The request's ``VisibleRecords``, made once per request."""
+    if not hasattr(request, "_gcaptrack_visible_records"):
+        request._gcaptrack_visible_records = VisibleRecords(request.user)
+    return request._gcaptrack_visible_records
 
 
 class ReleasedQuerysetMixin:
@@ -244,11 +265,35 @@ class TrackedAdmin(StaleSaveGuardMixin, ReleasedAdminMixin, ExportMixin, SimpleH
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any):
         if not is_restricted(request.user):
             return super().get_historical_record_context_helper(request, historical_record)
-        if not hasattr(request, "_gcaptrack_visible_records"):
-            request._gcaptrack_visible_records = VisibleRecords(request.user)
         return ReleasedHistoryContextHelper(
-            self.model, historical_record, visible=request._gcaptrack_visible_records
+            self.model, historical_record, visible=_visible_records(request)
         )
+
+    def set_history_delta_changes(self, request: HttpRequest, historical_records: Any, *args, **kw):
+        """The history page's rows. For a restricted user, a version that named a record hidden
+        from them (a hidden organisation, an old hidden programme) is shown as hidden: its
+        "Object" text and its values in the "Changes" column (the amount placed with the
+        hidden organisation, say) would describe the hidden record."""
+        super().set_history_delta_changes(request, historical_records, *args, **kw)
+        if not is_restricted(request.user):
+            return
+        visible = _visible_records(request)
+        versions = list(historical_records)
+        hidden = [visible.names_hidden(version) for version in versions]
+        for i, version in enumerate(versions):
+            if hidden[i]:
+                version.history_object = HIDDEN
+            older_hidden = i + 1 < len(versions) and hidden[i + 1]
+            changes = getattr(version, "history_delta_changes", None)
+            if changes and (hidden[i] or older_hidden):
+                version.history_delta_changes = [
+                    {
+                        **change,
+                        "old": HIDDEN if older_hidden else change["old"],
+                        "new": HIDDEN if hidden[i] else change["new"],
+                    }
+                    for change in changes
+                ]
 
     def _visible_or_404(self, request: HttpRequest, object_id: str) -> None:
         if not is_restricted(request.user):
