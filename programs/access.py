@@ -29,7 +29,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import caches
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
@@ -320,16 +320,125 @@ def released_snapshots(queryset: QuerySet, user) -> QuerySet:
     return queryset.filter(programme__in=seen_in_full_ids(nation_id))
 
 
-def releasable_nations_error(user, nation_ids: set[int]) -> str | None:
-    """Why a restricted user may not set this marking, or None.
+def releasable_nations_error(user, nation_ids: set[int], record: Model | None = None) -> str | None:
+    """Why a restricted user may not give ``record`` this marking, or None.
 
     A restricted user may narrow a record's release but must keep their own nation in it, or
-    the record would vanish from under them.
+    the record would vanish from under them. Nor may they take the record from the nations it
+    belongs to (``owning_nations``: its own nation, the programme's participants it names, a
+    programme's participants), or release a programme's record beyond the programme's own
+    release. ``record`` carries the values being written (unsaved), with the stored record's
+    key when it is an edit. Unrestricted analysts set any marking.
     """
     nation_id = viewer_nation(user)
-    if nation_id is None or not nation_ids or nation_id in nation_ids:
+    if nation_id is None or not nation_ids:
         return None
-    return "Keep your own nation in the list: you could no longer see the record."
+    if nation_id not in nation_ids:
+        return "Keep your own nation in the list: you could no longer see the record."
+    if record is None:
+        return None
+    taken = owning_nations(record) - set(nation_ids) - _already_withheld(record)
+    if taken:
+        return (
+            f"Keep {_codes(taken)} in the list: the record is theirs (its own nation or a "
+            "participant of its programme it names)."
+        )
+    ceiling = _release_ceiling(record)
+    beyond = set(nation_ids) - ceiling if ceiling is not None else set()
+    if beyond:
+        return (
+            f"{_codes(beyond)} may not be added: the programme is released only to "
+            f"{_codes(ceiling)}."
+        )
+    return None
+
+
+def programme_id_of(record: Model) -> int | None:
+    """The id of the programme ``record`` belongs to (itself for a programme), or None."""
+    path = RELEASE_PATHS[type(record)][1]
+    if path is None:
+        return None
+    if path == "pk":
+        return record.pk
+    *hops, last = path.split("__")
+    target = record
+    try:
+        for hop in hops:
+            target = getattr(target, hop)
+    except ObjectDoesNotExist:
+        return None
+    return getattr(target, last, None) if target is not None else None
+
+
+def release_of_programme(programme_id: int) -> set[int]:
+    """The nations a stored programme is released to: its marking, or its participants."""
+    marked = set(
+        m.Programme.releasable_to.through.objects.filter(programme_id=programme_id).values_list(
+            "nation_id", flat=True
+        )
+    )
+    return marked or _participants(programme_id)
+
+
+def owning_nations(record: Model) -> set[int]:
+    """The nations a record belongs to, which a restricted user may not take it from.
+
+    A programme belongs to its participants; a record in a programme to the participants it
+    names (a contribution's nation, a role's nation, the nation of an organisation it places
+    work with); a record outside programmes to the nations it names (an organisation's
+    nation, the nations of a stake's organisations).
+    """
+    if isinstance(record, m.Programme):
+        return _participants(record.pk) if record.pk else set()
+    named = set()
+    for field in record._meta.concrete_fields:
+        if not field.is_relation or getattr(record, field.attname, None) is None:
+            continue
+        if field.related_model is m.Nation:
+            named.add(getattr(record, field.attname))
+        elif field.related_model is m.Organisation:
+            nation_id = getattr(record, field.name).nation_id
+            if nation_id is not None:
+                named.add(nation_id)
+    programme_id = programme_id_of(record)
+    if programme_id is None:
+        return named
+    return named & _participants(programme_id)
+
+
+def _participants(programme_id: int) -> set[int]:
+    return set(
+        m.Participation.objects.filter(programme_id=programme_id).values_list(
+            "nation_id", flat=True
+        )
+    )
+
+
+def _already_withheld(record: Model) -> set[int]:
+    """Owning nations a stored record is already hidden from (an unrestricted analyst's
+    choice): an edit need not give it back to them."""
+    if record.pk is None:
+        return set()
+    stored = type(record)._default_manager.filter(pk=record.pk)
+    return {
+        nation_id
+        for nation_id in owning_nations(record)
+        if not released_to(stored, nation_id).exists()
+    }
+
+
+def _release_ceiling(record: Model) -> set[int] | None:
+    """The nations a record may be released to at most: its programme's release (for a stored
+    programme, its own current one); None for records outside programmes and new programmes."""
+    programme_id = programme_id_of(record)
+    if programme_id is None:
+        return None
+    return release_of_programme(programme_id)
+
+
+def _codes(nation_ids: set[int]) -> str:
+    codes = sorted(m.Nation.objects.filter(pk__in=nation_ids).values_list("code", flat=True))
+    return ", ".join(codes)
 
 
 #: Codes of ``Tracked.unique_error_message``: a natural key that another record holds.

@@ -171,10 +171,14 @@ class ReleasedAdminMixin(ReleasedQuerysetMixin):
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
         """Refuse (as a protected deletion) one that would reach records hidden from the user,
-        without listing or counting them."""
+        without listing or counting them; a restricted user's every protected deletion reads
+        the same (``programs.services.hidden_dependants``)."""
         if deletion_reaches_hidden(list(objs), request.user):
             return [], {}, set(), [REFUSAL]
-        return super().get_deleted_objects(objs, request)
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected and is_restricted(request.user):
+            return [], {}, set(), [REFUSAL]
+        return deleted, counts, perms_needed, protected
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         hidden = {}
@@ -191,25 +195,20 @@ class ReleasedAdminMixin(ReleasedQuerysetMixin):
 
 
 def _with_marking_check(form: type[forms.ModelForm], user: Any) -> type[forms.ModelForm]:
-    """The form, checking that a restricted user keeps their own nation in ``releasable_to``,
-    and keeping an audit entry when its natural key is refused as taken."""
+    """The form, checking the ``releasable_to`` a restricted user sets (``programs.access.
+    releasable_nations_error``, against the record as the form would save it), and keeping
+    an audit entry when its natural key is refused as taken."""
 
     def _post_clean(self: forms.ModelForm) -> None:
         form._post_clean(self)
+        if "releasable_to" in self.cleaned_data:
+            nation_ids = {nation.pk for nation in self.cleaned_data["releasable_to"]}
+            message = releasable_nations_error(user, nation_ids, self.instance)
+            if message:
+                self.add_error("releasable_to", message)
         audit_taken_key(user, self._meta.model, self.errors.as_data())
 
-    attrs: dict[str, Any] = {"_post_clean": _post_clean}
-    if "releasable_to" in form.base_fields:
-
-        def clean_releasable_to(self: forms.ModelForm) -> Any:
-            nations = self.cleaned_data["releasable_to"]
-            message = releasable_nations_error(user, {nation.pk for nation in nations})
-            if message:
-                raise ValidationError(message)
-            return nations
-
-        attrs["clean_releasable_to"] = clean_releasable_to
-    return type(form.__name__, (form,), attrs)
+    return type(form.__name__, (form,), {"_post_clean": _post_clean})
 
 
 class ReadOnlyAdminMixin:

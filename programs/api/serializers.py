@@ -199,6 +199,11 @@ class TrackedSerializer(serializers.ModelSerializer):
         except DjangoValidationError as error:
             audit_taken_key(request_user(self), type(instance), validation_errors_by_field(error))
             raise serializers.ValidationError(drf_errors(error)) from None
+        if "releasable_to" in attrs:
+            nation_ids = {nation.pk for nation in attrs["releasable_to"]}
+            message = releasable_nations_error(request_user(self), nation_ids, instance)
+            if message:
+                raise serializers.ValidationError({"releasable_to": [message]})
         self.check_relations(instance, attrs)
         return attrs
 
@@ -254,12 +259,6 @@ class MarkedSerializer(TrackedSerializer):
         "(the participants of its programme, every nation outside a programme). A user "
         "restricted to a nation must keep it in the list.",
     )
-
-    def validate_releasable_to(self, nations: list[Nation]) -> list[Nation]:
-        message = releasable_nations_error(request_user(self), {nation.pk for nation in nations})
-        if message:
-            raise serializers.ValidationError(message)
-        return nations
 
 
 class NationSerializer(TrackedSerializer):
