@@ -286,7 +286,7 @@ def test_deleting_a_record_that_hidden_records_depend_on_is_refused(caveats, gb)
 
     confirm = gb.get(url)
     assert confirm.status_code == 200
-    assert "not releasable to your nation" in confirm.text
+    assert "Other records depend on this one" in confirm.text
     assert "Secret chief" not in confirm.text
     gb.post(url, {"post": "yes"})
     assert models.Programme.objects.filter(pk=caveats.gcap.pk).exists()

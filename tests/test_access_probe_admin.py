@@ -138,3 +138,111 @@ def test_the_admin_refuses_a_hidden_key_with_the_neutral_message_and_audits_it(p
     assert len(audited) == 1
     assert "user=jp-analyst" in audited[0]
     assert "programs.Contribution" in audited[0]
+
+
+# -- finding 4 in the admin: release edits and nations -----------------------------------------
+
+
+def test_the_admin_refuses_taking_the_uks_contribution_from_the_uk(probe, jpn):
+    uk = factories.ContributionFactory(
+        programme=probe.gcap, nation=probe.nations["GBR"], period_start=datetime.date(2026, 1, 1)
+    )
+    response = jpn.post(
+        admin_url(models.Contribution, "change", uk.pk),
+        {
+            "programme": probe.gcap.pk,
+            "nation": probe.nations["GBR"].pk,
+            "period_start": "2026-01-01",
+            "amount": str(uk.amount),
+            "confidence": uk.confidence,
+            "releasable_to": [probe.nations["JPN"].pk],
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["releasable_to"]
+    assert errors == [
+        "Keep GBR in the list: the record is theirs (its own nation or a participant of its "
+        "programme it names)."
+    ]
+    assert list(uk.releasable_to.all()) == []
+
+
+def test_nations_are_read_only_in_the_admin_for_a_restricted_analyst(probe, jpn, control):
+    gbr = probe.nations["GBR"]
+    url = admin_url(models.Nation, "change", gbr.pk)
+    posted = jpn.post(url, {"code": "GBR", "name": "Renamed", "confidence": "reported"})
+    assert posted.status_code == 403
+    assert jpn.get(admin_url(models.Nation, "add")).status_code == 403
+    assert jpn.get(url).status_code == 200, "they still read it"
+    gbr.refresh_from_db()
+    assert gbr.name == "United Kingdom"
+    assert control.get(admin_url(models.Nation, "add")).status_code == 200
+
+
+# -- finding 5 in the admin: deletion refusals and the scenario loads' journal ----------------
+
+
+def test_the_admin_refuses_deleting_an_organisation_alike_for_hidden_and_visible_dependants(
+    probe, jpn
+):
+    gbr, ita = probe.nations["GBR"], probe.nations["ITA"]
+    italian = factories.OrganisationFactory(name="Leonardo", nation=ita)
+    hidden_partner = factories.OrganisationFactory(name="Rolls-Royce", nation=gbr)
+    visible_partner = factories.OrganisationFactory(name="MBDA UK", nation=gbr)
+    secret = factories.TechTransferMilestoneFactory(
+        programme=probe.gcap, title="QX engine core QX", provider=hidden_partner, recipient=italian
+    )
+    secret.releasable_to.set([gbr, ita])
+    factories.TechTransferMilestoneFactory(
+        programme=probe.gcap,
+        title="Missile integration",
+        provider=visible_partner,
+        recipient=italian,
+    )
+
+    pages = [
+        jpn.get(admin_url(models.Organisation, "delete", partner.pk))
+        for partner in (hidden_partner, visible_partner)
+    ]
+
+    protected = [list(page.context["protected"]) for page in pages]
+    assert (
+        protected[0]
+        == protected[1]
+        == [
+            "Other records depend on this one, so it cannot be deleted: delete or re-point those "
+            "you can see first, or ask an analyst cleared for every nation."
+        ]
+    )
+    assert "Missile integration" not in pages[1].content.decode()
+    assert "QX engine core QX" not in pages[0].content.decode()
+    for partner in (hidden_partner, visible_partner):
+        jpn.post(admin_url(models.Organisation, "delete", partner.pk), {"post": "yes"})
+    assert (
+        models.Organisation.objects.filter(pk__in=[hidden_partner.pk, visible_partner.pk]).count()
+        == 2
+    )
+
+
+def test_a_restricted_analyst_sees_only_their_own_scenario_loads_and_loaders(probe, jpn, control):
+    lead = models.ScenarioLoad._meta.get_field("loaded_by").related_model.objects.get(
+        username="lead"
+    )
+    factories.UserFactory(username="never-loaded")
+    jp_user = models.Clearance.objects.get(nation=probe.nations["JPN"]).user
+    factories.ScenarioLoadFactory(loaded_by=lead, file_name="qx-uk-italy-only.yaml", created=9)
+    mine = factories.ScenarioLoadFactory(loaded_by=jp_user, file_name="japan.yaml", created=2)
+    url = admin_url(models.ScenarioLoad, "changelist")
+
+    page = jpn.get(url)
+    everything = control.get(url)
+
+    assert [load.pk for load in page.context["cl"].result_list] == [mine.pk]
+    assert "qx-uk-italy-only" not in page.content.decode()
+    loaders = [spec for spec in page.context["cl"].filter_specs if spec.field_path == "loaded_by"]
+    assert [name for _, name in loaders[0].lookup_choices] == ["jp-analyst"]
+    assert "never-loaded" not in page.content.decode()
+    assert everything.context["cl"].result_count == 2
+    everyone = [s for s in everything.context["cl"].filter_specs if s.field_path == "loaded_by"]
+    assert sorted(name for _, name in everyone[0].lookup_choices) == ["jp-analyst", "lead"]
+    assert jpn.get(admin_url(models.ScenarioLoad, "change", mine.pk)).status_code == 200

@@ -78,6 +78,9 @@ ID_PATTERN = r"[0-9]{1,18}"
 def exception_handler(exc, context):
     """DRF's handler, plus database refusals answered as client errors instead of 500."""
     if isinstance(exc, ProtectedError | RestrictedError):
+        request = context.get("request")
+        if is_restricted(getattr(request, "user", None)):
+            return Response({"detail": REFUSAL}, status=status.HTTP_409_CONFLICT)
         names = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         return Response(
             {

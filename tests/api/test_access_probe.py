@@ -206,3 +206,116 @@ def test_a_task_result_names_only_the_flags_the_requester_may_see(world, api, ea
     assert {pk for key in SCAN_FLAG_LISTS for pk in narrowed[key]} == set()
     assert narrowed["snapshots"] is None
     assert narrowed["programme"] == "GCAP"
+
+
+# -- finding 4: release edits and nations -----------------------------------------------------
+
+
+def test_a_restricted_analyst_cannot_take_a_record_from_the_nation_it_belongs_to(world, jpn_api):
+    """Probe finding 4: a Japan-cleared analyst released the UK's own contribution to Japan
+    only; the UK's analysts then got 404 and the UK's balance lost it."""
+    contribution = world.records["contribution"]  # the UK's, in GCAP
+    url = f"/api/v1/contributions/{contribution.pk}/"
+    gbr_api = cleared_client(world.nations["GBR"], username="uk-analyst")
+
+    refused = jpn_api.patch(url, {"releasable_to": ["JPN"]}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "releasable_to": [
+            "Keep GBR in the list: the record is theirs (its own nation or a participant of "
+            "its programme it names)."
+        ]
+    }
+    assert list(contribution.releasable_to.all()) == []
+    assert gbr_api.get(url).status_code == 200
+    # Narrowing away a nation the record does not belong to is still theirs to do.
+    narrowed = jpn_api.patch(url, {"releasable_to": ["JPN", "GBR"]}, format="json")
+    assert narrowed.status_code == 200, narrowed.content
+    assert sorted(narrowed.json()["releasable_to"]) == ["GBR", "JPN"]
+
+
+def test_a_restricted_analyst_cannot_release_beyond_the_programme(world, jpn_api, api):
+    contribution = world.records["contribution"]
+    url = f"/api/v1/contributions/{contribution.pk}/"
+
+    refused = jpn_api.patch(url, {"releasable_to": ["JPN", "GBR", "FRA"]}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "releasable_to": ["FRA may not be added: the programme is released only to GBR, ITA, JPN."]
+    }
+    assert list(contribution.releasable_to.all()) == []
+    # An unrestricted analyst decides releases beyond the programme.
+    assert api.patch(url, {"releasable_to": ["GBR", "FRA"]}, format="json").status_code == 200
+
+
+def test_a_restricted_analyst_cannot_take_a_programme_from_its_participants(world, jpn_api):
+    refused = jpn_api.patch("/api/v1/programmes/GCAP/", {"releasable_to": ["JPN"]}, format="json")
+    assert refused.status_code == 400
+    assert "Keep GBR, ITA in the list" in refused.json()["releasable_to"][0]
+    widened = jpn_api.patch(
+        "/api/v1/programmes/GCAP/",
+        {"releasable_to": ["JPN", "GBR", "ITA", "FRA"]},
+        format="json",
+    )
+    assert widened.status_code == 400
+    assert widened.json()["releasable_to"][0].startswith("FRA may not be added")
+    assert list(world.programme.releasable_to.all()) == []
+
+
+def test_nations_are_edited_by_unrestricted_analysts_only(world, jpn_api, api):
+    """Probe finding 4: restricted analysts could edit nations, reference data everyone sees."""
+    for method, url, body in [
+        ("patch", "/api/v1/nations/GBR/", {"name": "Renamed"}),
+        ("post", "/api/v1/nations/", {"code": "DEU", "name": "Germany"}),
+        ("delete", "/api/v1/nations/FRA/", None),
+    ]:
+        response = getattr(jpn_api, method)(url, body, format="json")
+        assert response.status_code == 403, (method, url, response.content)
+    assert jpn_api.get("/api/v1/nations/GBR/").status_code == 200
+    assert models.Nation.objects.get(code="GBR").name == "United Kingdom"
+    assert not models.Nation.objects.filter(code="DEU").exists()
+    assert models.Nation.objects.filter(code="FRA").exists()
+    renamed = api.patch("/api/v1/nations/GBR/", {"name": "UK"}, format="json")
+    assert renamed.status_code == 200
+
+
+# -- finding 5: deletion refusals ---------------------------------------------------------------
+
+
+def test_deleting_an_organisation_reads_the_same_whether_a_hidden_or_visible_record_names_it(
+    world, jpn_api, api
+):
+    """Probe finding 5: a hidden dependant answered "Records that are not releasable to your
+    nation depend on this one", any other "Other records still refer to this one (...)"."""
+    gbr = world.nations["GBR"]
+    hidden_partner = factories.OrganisationFactory(name="Rolls-Royce", nation=gbr)
+    visible_partner = factories.OrganisationFactory(name="MBDA UK", nation=gbr)
+    secret = factories.TechTransferMilestoneFactory(
+        programme=world.programme,
+        title="Secret engine core",
+        provider=hidden_partner,
+        recipient=world.orgs["LDO"],
+    )
+    _uk_and_italy_only(world, secret)
+    factories.TechTransferMilestoneFactory(
+        programme=world.programme,
+        title="Missile integration",
+        provider=visible_partner,
+        recipient=world.orgs["MHI"],
+    )
+
+    by_hidden = jpn_api.delete(f"/api/v1/organisations/{hidden_partner.pk}/")
+    by_visible = jpn_api.delete(f"/api/v1/organisations/{visible_partner.pk}/")
+
+    assert by_hidden.status_code == by_visible.status_code == 409
+    assert by_hidden.json() == by_visible.json()
+    assert "tech-transfer" not in by_hidden.json()["detail"]
+    assert (
+        models.Organisation.objects.filter(pk__in=[hidden_partner.pk, visible_partner.pk]).count()
+        == 2
+    )
+    # The unrestricted analyst, who sees everything, is told what is in the way.
+    told = api.delete(f"/api/v1/organisations/{visible_partner.pk}/")
+    assert "tech-transfer milestones" in told.json()["detail"]
