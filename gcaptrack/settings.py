@@ -270,7 +270,7 @@ REST_FRAMEWORK = {
         "programs.api.renderers.CSVRenderer",
         "programs.api.renderers.XLSXRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["programs.api.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "programs.api.filters.StableOrderingFilter",
@@ -355,6 +355,9 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 MAX_UPLOAD_SIZE = env_int("MAX_UPLOAD_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+#: How deeply lists and objects may nest in a JSON body or a scenario file (deeper: refused with
+#: a 400 or the loader's error; programs.bounds). Real documents nest five or six levels.
+INPUT_MAX_NESTING = env_int("INPUT_MAX_NESTING", 32)
 
 LOGGING = {
     "version": 1,

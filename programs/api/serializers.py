@@ -23,6 +23,7 @@ from rest_framework.settings import api_settings
 
 from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
 from programs.balance.metrics import NationBalance, PairBalance, ProgrammeBalance
+from programs.bounds import validate_day
 from programs.models import (
     Agreement,
     ApiToken,
@@ -676,7 +677,9 @@ class BalanceReportSerializer(_ReportTotals):
 
 class BalanceQuerySerializer(serializers.Serializer):
     as_of = serializers.DateField(
-        required=False, help_text="Compute the metrics as of this day (default today)."
+        required=False,
+        validators=[validate_day],
+        help_text="Compute the metrics as of this day (default today).",
     )
     section = serializers.ChoiceField(
         choices=["nations", "pairs", "open_flags"],
@@ -687,5 +690,8 @@ class BalanceQuerySerializer(serializers.Serializer):
 
 class ScanRequestSerializer(serializers.Serializer):
     as_of = serializers.DateField(
-        required=False, allow_null=True, help_text="Scan as of this day (default today)."
+        required=False,
+        allow_null=True,
+        validators=[validate_day],
+        help_text="Scan as of this day (default today).",
     )

@@ -2,15 +2,16 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from programs import bounds
 from programs.balance.scan import scan_all, scan_programme
 from programs.models import Programme
 
 
 def parse_day(value: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(value)
+        return bounds.parse_day(value)
     except ValueError as error:
-        raise CommandError(f"--as-of {value!r} is not a date in YYYY-MM-DD form.") from error
+        raise CommandError(f"--as-of {error}") from error
 
 
 class Command(BaseCommand):
