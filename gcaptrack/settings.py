@@ -287,6 +287,9 @@ REST_FRAMEWORK = {
 }
 #: Refuse PUT, PATCH and DELETE without If-Match (428) instead of accepting them unconditionally.
 API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", False)
+#: How many times an API write is tried when PostgreSQL aborts it for a deadlock or a
+#: serialisation failure, before it is answered 503 with Retry-After (programs.api.retry).
+API_WRITE_ATTEMPTS = max(1, env_int("API_WRITE_ATTEMPTS", 3))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "GCAPtrack API",
