@@ -74,7 +74,9 @@ def test_a_record_dated_year_one_is_refused_naming_the_field(api_client):
 def test_the_balance_report_as_of_a_day_out_of_range_is_400_naming_as_of(api_client, as_of):
     programme, _ = programme_with_partners()
 
-    response = api_client.get(f"/api/v1/programmes/{programme.code}/balance/?as_of={as_of}", **HTTPS)
+    response = api_client.get(
+        f"/api/v1/programmes/{programme.code}/balance/?as_of={as_of}", **HTTPS
+    )
 
     assert response.status_code == 400
     assert response.json() == {"as_of": [DAY_OUT_OF_RANGE]}
@@ -241,9 +243,7 @@ def test_load_scenario_refuses_a_document_nested_past_the_limit(tmp_path, settin
 
 
 def test_load_scenario_refuses_a_self_referencing_alias(tmp_path):
-    path = write(
-        tmp_path, "loop.yaml", "format: gcaptrack-scenario/1\nnations: &loop [*loop]\n"
-    )
+    path = write(tmp_path, "loop.yaml", "format: gcaptrack-scenario/1\nnations: &loop [*loop]\n")
 
     with pytest.raises(CommandError) as refused:
         call_command("load_scenario", path, stdout=io.StringIO(), stderr=io.StringIO())

@@ -98,9 +98,7 @@ def test_the_scan_command_scans_the_others_then_exits_with_a_one_line_reason(
     assert BalanceSnapshot.objects.filter(programme=good).count() == 2
 
 
-def test_scan_errors_are_listed_for_operators_and_hidden_from_analysts(
-    one_bad_programme, analyst
-):
+def test_scan_errors_are_listed_for_operators_and_hidden_from_analysts(one_bad_programme, analyst):
     from programs.balance.scan import scan_all
 
     scan_all()

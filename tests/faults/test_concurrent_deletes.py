@@ -67,9 +67,9 @@ def test_deleting_a_tech_transfer_and_its_programme_at_once_never_answers_500(gc
     assert len(statuses) == ROUNDS
     assert not [pair for pair in statuses if 500 in pair], (statuses, gcaptrack.logs())
     # Both deletes are the client's to make: each is done (204) or finds the other did it (404).
-    assert all(
-        transfer in (204, 404) and programme == 204 for transfer, programme in statuses
-    ), statuses
+    assert all(transfer in (204, 404) and programme == 204 for transfer, programme in statuses), (
+        statuses
+    )
     assert sql("select count(*) from programs_programme where code like 'R__'") == [(0,)]
     assert sql(
         "select count(*) from programs_techtransfermilestone where programme_id not in "
