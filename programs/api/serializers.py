@@ -32,6 +32,7 @@ from programs.access import (
     validation_errors_by_field,
 )
 from programs.balance.metrics import NationBalance, PairBalance, ProgrammeBalance
+from programs.bounds import validate_day
 from programs.models import (
     Agreement,
     ApiToken,
@@ -697,7 +698,9 @@ class BalanceReportSerializer(_ReportTotals):
 
 class BalanceQuerySerializer(serializers.Serializer):
     as_of = serializers.DateField(
-        required=False, help_text="Compute the metrics as of this day (default today)."
+        required=False,
+        validators=[validate_day],
+        help_text="Compute the metrics as of this day (default today).",
     )
     section = serializers.ChoiceField(
         choices=["nations", "pairs", "open_flags"],
@@ -718,6 +721,7 @@ class ScanRequestSerializer(serializers.Serializer):
     as_of = serializers.DateField(
         required=False,
         allow_null=True,
+        validators=[validate_day],
         help_text="Today (the default); a past or future day is refused: see what-if.",
     )
 
