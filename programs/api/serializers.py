@@ -628,6 +628,9 @@ def _field_for(annotation: Any) -> serializers.Field:
     origin = typing.get_origin(base)
     kwargs = {"read_only": True, "allow_null": nullable} if nullable else {"read_only": True}
     if origin is list:
+        (item,) = typing.get_args(base)
+        if dataclasses.is_dataclass(item):
+            return dataclass_serializer(item, f"{item.__name__}Serializer")(many=True, **kwargs)
         return serializers.ListField(child=serializers.CharField(), **kwargs)
     if origin is dict:
         return serializers.DictField(child=serializers.IntegerField(), **kwargs)

@@ -41,6 +41,7 @@ from programs.balance.metrics import (
 from programs.balance.rules import and_join, the
 from programs.balance.scan import programme_thresholds
 from programs.balance.thresholds import RULE_DEFAULTS, thresholds_for
+from programs.balance.ties import BlocTie, bloc_ties
 from programs.dashboards import charts
 from programs.dashboards.formatting import (
     CONFIDENCE_COLOURS,
@@ -368,8 +369,6 @@ class TieRow:
     pair: PairBalance
     a_name: str
     b_name: str
-    programmes: list[tuple[str, str, datetime.date, Decimal]]
-    agreements: list[tuple[str, datetime.date]]
 
     # Written here rather than looped over in the template: a pair may share dozens of
     # programmes, and the template engine's per-item cost made this table most of the page.
@@ -377,13 +376,28 @@ class TieRow:
     @property
     def programmes_text(self) -> str:
         return "; ".join(
-            f"{name} ({code}, from {start.year}, {years} yrs)"
-            for code, name, start, years in self.programmes
+            f"{part.name} ({part.code}, from {part.since.year}, {part.points} yrs)"
+            for part in self.pair.tie_parts
+            if part.kind == "programme"
         )
 
     @property
     def agreements_text(self) -> str:
-        return "; ".join(f"{name} ({signed.year})" for name, signed in self.agreements)
+        return "; ".join(
+            f"{part.name} ({part.since.year})"
+            for part in self.pair.tie_parts
+            if part.kind == "agreement"
+        )
+
+
+@dataclass
+class BlocTieRow:
+    """How a nation's ties compare with a bloc's: the figure ``bloc_sidelining`` reads."""
+
+    tie: BlocTie
+    nation_name: str
+    a_name: str
+    b_name: str
 
 
 CONFIDENCES = [value for value, _ in Confidence.choices]
@@ -479,26 +493,22 @@ def transfer_matrix(balance: ProgrammeBalance) -> list[TransferRow]:
 
 
 def prior_ties(balance: ProgrammeBalance) -> list[TieRow]:
-    """Each pair's shared history outside the programme, item by item, strong ties first."""
+    """Each pair's shared history outside the programme, part by part, strongest first."""
     names = {n.code: n.name for n in balance.nations}
-    ties = balance.tie_items
-    rows = []
-    for pair in balance.pairs:
-        spans, agreements = ties.get((pair.a, pair.b), ([], []))
-        rows.append(
-            TieRow(
-                pair=pair,
-                a_name=names[pair.a],
-                b_name=names[pair.b],
-                programmes=[
-                    (code, name, start, (Decimal(days) / DAYS_PER_YEAR).quantize(Decimal("0.1")))
-                    for code, name, start, days in spans
-                ],
-                agreements=agreements,
-            )
-        )
-    rows.sort(key=lambda row: (not row.pair.tie_strong, -row.pair.tie_score))
+    rows = [TieRow(pair=pair, a_name=names[pair.a], b_name=names[pair.b]) for pair in balance.pairs]
+    rows.sort(key=lambda row: (not row.pair.tie_strong, -row.pair.tie_index))
     return rows
+
+
+def bloc_tie_rows(balance: ProgrammeBalance, thresholds: dict[str, Decimal]) -> list[BlocTieRow]:
+    """For each nation, how its ties compare with each bloc of two others with a strong tie
+    (``bloc_ties``; pairs less tied are no bloc)."""
+    names = {n.code: n.name for n in balance.nations}
+    return [
+        BlocTieRow(tie=tie, nation_name=names[tie.nation], a_name=names[tie.a], b_name=names[tie.b])
+        for tie in bloc_ties(balance, thresholds)
+        if tie.bloc_index >= tie.strong_tie
+    ]
 
 
 def programme_page(programme: Programme, as_of: datetime.date | None = None, user=None) -> dict:
@@ -663,6 +673,7 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None, use
         )
 
     page["ties"] = prior_ties(balance)
+    page["bloc_ties"] = bloc_tie_rows(balance, thresholds["bloc_sidelining"])
 
     flags = list(
         flags_with_relations(
