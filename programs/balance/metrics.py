@@ -447,6 +447,90 @@ def tie_parts(
         ]
 
 
+def tie_index_by_year(
+    a_id: int,
+    b_id: int,
+    since: datetime.date,
+    as_of: datetime.date,
+    *,
+    nation_id: int | None = None,
+) -> list[tuple[datetime.date, Decimal]]:
+    """The pair's tie index (SPEC §2) at the end of each year from ``since`` to the day's year,
+    the last one on the day itself, counting every programme both took part in (no programme
+    left out: the pair's whole shared history), in one statement.
+
+    Each year's index is judged as of its day: overlaps up to that day, agreements in force on
+    it; each programme's years rounded to two places as in ``tie_parts``.
+    """
+    days = [datetime.date(year, 12, 31) for year in range(since.year, as_of.year)] + [as_of]
+    through = _table(Agreement.nations.through)
+    src = sql_sources(nation_id, Participation, Programme, Agreement)
+    participation, programme = src[Participation], src[Programme]
+    day = "SELECT %s AS d" if connection.vendor == "sqlite" else "SELECT CAST(%s AS DATE) AS d"
+    day_rows = " UNION ALL ".join([day] * len(days))
+    overlap = _days_between("clipped.e", "clipped.s")
+    sql = f"""
+        WITH{src.leading} span AS (
+            SELECT p.nation_id AS nation_id, p.programme_id AS programme_id,
+                   COALESCE(p.joined_on, q.started_on) AS s,
+                   COALESCE(p.left_on, q.ended_on) AS e
+            FROM {participation} p JOIN {programme} q ON q.id = p.programme_id
+            WHERE p.nation_id IN (%s, %s)
+        ),
+        pair_span AS (
+            SELECT CASE WHEN x.s > y.s THEN x.s ELSE y.s END AS s,
+                   CASE WHEN x.e IS NULL THEN y.e WHEN y.e IS NULL THEN x.e
+                        WHEN x.e < y.e THEN x.e ELSE y.e END AS e
+            FROM span x JOIN span y ON x.programme_id = y.programme_id
+            WHERE x.nation_id = %s AND y.nation_id = %s AND x.s IS NOT NULL AND y.s IS NOT NULL
+        ),
+        bound AS (
+            SELECT ag.signed_on AS signed_on, ag.ended_on AS ended_on
+            FROM {through} x
+            JOIN {through} y ON x.agreement_id = y.agreement_id
+            JOIN {src[Agreement]} ag ON ag.id = x.agreement_id
+            WHERE x.nation_id = %s AND y.nation_id = %s
+        ),
+        day AS ({day_rows}),
+        clipped AS (
+            SELECT day.d AS d, pair_span.s AS s,
+                   CASE WHEN pair_span.e IS NULL OR pair_span.e > day.d THEN day.d
+                        ELSE pair_span.e END AS e
+            FROM day JOIN pair_span ON pair_span.s < day.d
+        ),
+        years AS (
+            SELECT clipped.d AS d, SUM(ROUND(CAST({overlap} AS NUMERIC) / %s, 2)) AS points
+            FROM clipped WHERE clipped.e > clipped.s GROUP BY clipped.d
+        ),
+        agreements AS (
+            SELECT day.d AS d, COUNT(*) * %s AS points
+            FROM day JOIN bound ON bound.signed_on <= day.d
+             AND (bound.ended_on IS NULL OR bound.ended_on > day.d)
+            GROUP BY day.d
+        )
+        SELECT day.d, COALESCE(years.points, 0) + COALESCE(agreements.points, 0)
+        FROM day
+        LEFT JOIN years ON years.d = day.d
+        LEFT JOIN agreements ON agreements.d = day.d
+        ORDER BY day.d
+    """
+    params = [
+        *src.params,
+        a_id,
+        b_id,
+        a_id,
+        b_id,
+        a_id,
+        b_id,
+        *days,
+        DAYS_PER_YEAR,
+        AGREEMENT_POINTS,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(_as_date(day), _points(index)) for day, index in cursor.fetchall()]
+
+
 def _points(value) -> Decimal:
     return as_decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
 

@@ -32,10 +32,13 @@ from programs.balance.metrics import (
     NationBalance,
     PairBalance,
     ProgrammeBalance,
+    TiePart,
     active_on,
     global_returns,
     programme_balance,
     sql_sources,
+    tie_index_by_year,
+    tie_parts,
     work_by_nation,
 )
 from programs.balance.rules import and_join, the
@@ -80,6 +83,9 @@ from programs.models import (
 LIVE = (Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED)
 SEVERITIES = [Flag.Severity.CRITICAL, Flag.Severity.WARNING, Flag.Severity.INFO]
 DAYS_PER_YEAR = Decimal("365.25")
+#: ``tie_parts`` leaves out one programme (the one whose balance it is); no programme has id 0,
+#: so a nation pair's tie counts every programme both took part in.
+NO_PROGRAMME = 0
 
 
 # Shared pieces -------------------------------------------------------------------------------
@@ -991,7 +997,55 @@ def pair_page(a: Nation, b: Nation, today: datetime.date | None = None, user=Non
     page["verdict"] = verdict(a, b, rows, agreements, today)
     if rows:
         page["charts"]["ledger"] = _ledger_chart(a, b, page["totals"], colours)
+    page["tie"] = pair_tie(a, b, today, nation_id)
+    if page["tie"].years:
+        page["charts"]["tie"] = _tie_chart(a, b, page["tie"])
     return page
+
+
+@dataclass
+class PairTie:
+    """The pair's tie index over its whole shared history (every programme both took part in)
+    as of the day, its parts, and its index at the end of each year since it began."""
+
+    index: Decimal
+    since: datetime.date | None
+    parts: list[TiePart]
+    years: list[tuple[datetime.date, Decimal]]
+
+
+def pair_tie(a: Nation, b: Nation, today: datetime.date, nation_id: int | None = None) -> PairTie:
+    """Two queries: the parts and index as of the day, then the index year by year."""
+    rows = tie_parts(NO_PROGRAMME, [a.pk, b.pk], today, nation_id=nation_id)
+    if not rows:
+        return PairTie(index=Decimal("0.00"), since=None, parts=[], years=[])
+    *_, index, _, since = rows[0]
+    parts = [
+        TiePart(kind=kind, code=code, name=name, since=start, points=points)
+        for _, _, kind, code, name, start, points, *_ in rows
+    ]
+    years = tie_index_by_year(a.pk, b.pk, since, today, nation_id=nation_id)
+    return PairTie(index=index, since=since, parts=parts, years=years)
+
+
+def _tie_chart(a: Nation, b: Nation, tie: PairTie) -> charts.Chart:
+    return charts.lines(
+        "chart-tie",
+        f"Tie index of {a.name} and {b.name}, year by year",
+        f"Line chart of the tie index of {a.name} and {b.name} at the end of each year since "
+        f"{tie.since.year}: years of shared programmes plus 5 points per agreement in force; "
+        "the table beside it gives every value.",
+        [
+            (
+                "tie index",
+                [day.isoformat() for day, _ in tie.years],
+                [float(v) for _, v in tie.years],
+                "#0072B2",
+            )
+        ],
+        "points",
+        reference=5,
+    )
 
 
 def _fill_money(
