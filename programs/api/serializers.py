@@ -23,6 +23,7 @@ from rest_framework.settings import api_settings
 
 from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
 from programs.balance.metrics import NationBalance, PairBalance, ProgrammeBalance
+from programs.balance.ties import BlocTie
 from programs.models import (
     Agreement,
     ApiToken,
@@ -657,12 +658,22 @@ def dataclass_serializer(dataclass_type: type, name: str) -> type[serializers.Se
 
 NationBalanceSerializer = dataclass_serializer(NationBalance, "NationBalanceSerializer")
 PairBalanceSerializer = dataclass_serializer(PairBalance, "PairBalanceSerializer")
+BlocTieSerializer = dataclass_serializer(BlocTie, "BlocTieSerializer")
 _ReportTotals = dataclass_serializer(ProgrammeBalance, "_ReportTotals")
 
 
 class BalanceReportSerializer(_ReportTotals):
     nations = NationBalanceSerializer(many=True, read_only=True)
     pairs = PairBalanceSerializer(many=True, read_only=True)
+    bloc_ties = BlocTieSerializer(
+        many=True,
+        read_only=True,
+        help_text="For each active nation and each pair a, b of other active nations: the "
+        "pair's tie index, the nation's with a and with b, and the ratio bloc_sidelining reads "
+        "(the pair's index / the larger of the nation's two; null when the nation has no tie "
+        "to either) next to the programme's tie_ratio, its recovery threshold and strong_tie; "
+        "state is 'raise', 'hold' (between recovery and tie_ratio) or null.",
+    )
     computed_at = serializers.DateTimeField(
         read_only=True, help_text="When these metrics were computed (now)."
     )
@@ -682,9 +693,9 @@ class BalanceQuerySerializer(serializers.Serializer):
         required=False, help_text="Compute the metrics as of this day (default today)."
     )
     section = serializers.ChoiceField(
-        choices=["nations", "pairs", "open_flags"],
+        choices=["nations", "pairs", "bloc_ties", "open_flags"],
         default="nations",
-        help_text="For ?format=csv: which table to return (XLSX has all three sheets).",
+        help_text="For ?format=csv: which table to return (XLSX has every one as a sheet).",
     )
 
 
