@@ -13,9 +13,11 @@ from programs.balance.rules import REGISTRY
 from programs.balance.scan import programme_thresholds, scan_programme
 from programs.balance.ties import bloc_ties
 from programs.models import Flag, ThresholdOverride
+from programs.scenarios import ScenarioError
 from tests import factories
 from tests.admin_helpers import admin_url, https_client
 from tests.balance_world import AS_OF, World
+from tests.scenario_helpers import load
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +236,39 @@ def test_a_per_programme_tie_ratio_changes_the_outcome():
     shared_programme(world, "UKJ", 3, "GBR", "JPN")
     world.override("bloc_sidelining", "tie_ratio", "2.5")  # 8 >= 2.5 × 3
     assert bloc_verdict(world) == "warning"
+
+
+def test_a_scenario_file_sets_tie_ratio_and_strong_tie_for_its_programme():
+    world = bloc_world()
+    shared_programme(world, "BLOC", 3, "GBR", "ITA")
+    agreement(world, "UK–Italy MoU", "GBR", "ITA")
+    shared_programme(world, "UKJ", 3, "GBR", "JPN")
+    assert bloc_verdict(world) is None  # 8 < 3 × 3
+
+    load(
+        """
+format: gcaptrack-scenario/1
+programmes:
+  - {code: GCAP, name: GCAP, status: development, currency: GBP,
+     thresholds: {bloc_sidelining: {tie_ratio: 2.5, strong_tie: 8}}}
+"""
+    )
+
+    assert bloc_verdict(world) == "warning"  # 8 >= 2.5 × 3, and 8 is strong at 8
+    with pytest.raises(ScenarioError) as caught:
+        load(
+            """
+format: gcaptrack-scenario/1
+programmes:
+  - {code: GCAP, name: GCAP, status: development, currency: GBP,
+     thresholds: {bloc_sidelining: {tie_ratio: -1}}}
+"""
+        )
+    assert (
+        "thresholds[bloc_sidelining.tie_ratio]: value: A threshold is a number of zero or more."
+        in (caught.value.errors[0])
+    )
+    assert ThresholdOverride.objects.get(parameter="tie_ratio").value == D("2.5")
 
 
 def test_an_analyst_sets_tie_ratio_in_the_admin_and_the_next_scan_reads_it(analyst):
