@@ -198,7 +198,7 @@ def test_bloc_sidelining_is_critical_when_votes_and_roles_both_hold_and_names_th
         "Japan holds 1 of 7 leadership weight (14.3 %) with a 50 % contribution share"
     )
     assert (
-        "the United Kingdom and Italy (tie index 17 since 1970: Tornado, Tempest, 1 agreement), "
+        "the United Kingdom and Italy (tie index 16.97 since 1970: Tornado, Tempest, 1 agreement), "
         "against no prior tie of Japan with either, hold 85.7 %"
     ) in condition.explanation
     assert "hold 85.7 % of the leadership weight" in condition.explanation

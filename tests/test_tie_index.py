@@ -311,6 +311,10 @@ def test_the_recovery_threshold_keeps_the_flag_from_flapping_as_the_index_moves(
 
     japan_years("3.01")  # 9 / 3.01 = 2.99: short of tie_ratio, above the recovery threshold
     assert flag.status == "open" and flag.resolved_at is None
+    assert (
+        "against Japan's 3.01 with the United Kingdom and 0 with Italy (2.99 times, short of the "
+        "tie ratio 3.00; the flag resolves below 2.98),"
+    ) in flag.explanation
     japan_years("3.00")  # back at the ratio: the same flag, still open
     assert flag.status == "open"
     japan_years("3.03")  # 9 / 3.03 = 2.97: below the recovery threshold

@@ -325,8 +325,9 @@ def outvoted(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[Condition
 
 
 def points(value: Decimal) -> str:
-    """A tie index for a sentence: 109.33 -> '109.3', 21.00 -> '21'."""
-    return f"{value:.1f}".removesuffix(".0")
+    """A tie index for a sentence, to two places as computed: 109.27 -> '109.27',
+    10.50 -> '10.5', 21.00 -> '21'."""
+    return f"{value:.2f}".rstrip("0").removesuffix(".")
 
 
 def _tie_history(pair: PairBalance) -> str:
@@ -342,9 +343,11 @@ def _tie_words(
     bloc: PairBalance,
     with_a: PairBalance,
     with_b: PairBalance,
+    t: dict[str, Decimal],
 ) -> str:
-    """ "the United Kingdom and Italy (tie index 96 since 1969: Tornado, Eurofighter, Tempest,
-    2 agreements), against Japan's 17 with the United Kingdom and 5 with Italy," (SPEC §3)."""
+    """The three indices as SPEC §3 words them: 'the United Kingdom and Italy (tie index 96
+    since 1969: Tornado, Eurofighter, Tempest, 2 agreements), against Japan's 17 with the
+    United Kingdom and 5 with Italy,'; in the recovery band, how far the ratio has fallen."""
     a, b = the(balance.nation(bloc.a).name), the(balance.nation(bloc.b).name)
     since = f" since {bloc.tie_since.year}" if bloc.tie_since else ""
     history = _tie_history(bloc)
@@ -355,6 +358,12 @@ def _tie_words(
         against = (
             f"against {the(nation.name)}'s {points(with_a.tie_index)} with {a} "
             f"and {points(with_b.tie_index)} with {b}"
+        )
+    if tie_state(bloc, with_a, with_b, t) == "hold":
+        against += (
+            f" ({num(tie_ratio(bloc, with_a, with_b))} times, short of the tie ratio "
+            f"{num(t['tie_ratio'])}; the flag resolves below "
+            f"{num(t['tie_ratio'] - t['tie_ratio_margin'])})"
         )
     return f"{a} and {b} (tie index {points(bloc.tie_index)}{made_of}), {against},"
 
@@ -477,7 +486,7 @@ def bloc_sidelining(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[Co
                         f"({pct(nation.leadership_share)}) with a "
                         f"{pct(nation.contribution_share)} contribution share in "
                         f"{balance.programme_name}; "
-                        f"{_tie_words(balance, nation, bloc, with_a, with_b)} "
+                        f"{_tie_words(balance, nation, bloc, with_a, with_b, t)} "
                         f"{and_join(grounds)}."
                     ),
                     evidence={
