@@ -22,6 +22,8 @@ from programs.access import released, released_flags, released_snapshots, viewer
 from programs.api.response_cache import RECENT_ENTRIES, RecentEntries, versioned, viewer_key
 from programs.api.serializers import BalanceReportSerializer
 from programs.balance.metrics import programme_balance
+from programs.balance.scan import programme_thresholds
+from programs.balance.ties import bloc_ties
 from programs.models import BalanceSnapshot, Flag, Programme
 
 
@@ -60,6 +62,10 @@ def balance_report(
     }
     report["nations"] = [dataclasses.asdict(nation) for nation in balance.nations]
     report["pairs"] = [dataclasses.asdict(pair) for pair in balance.pairs]
+    thresholds = programme_thresholds(programme, nation_id=viewer_nation(user))
+    report["bloc_ties"] = [
+        dataclasses.asdict(tie) for tie in bloc_ties(balance, thresholds["bloc_sidelining"])
+    ]
     report["computed_at"] = timezone.now()
     report["last_scan_at"] = last_scan_at(programme, user)
     report["open_flags"] = list(live_flags(programme, user))

@@ -358,7 +358,7 @@ class ProgrammeViewSet(TrackedViewSet):
             "Every SPEC §2 metric per nation and pair of nations, computed now as of `as_of`, "
             "with the open and acknowledged flags of the last scan (`last_scan_at`). "
             "`?format=csv` returns one table (`section`); `?format=xlsx` a workbook with the "
-            "sheets nations, pairs and open_flags."
+            "sheets nations, pairs, bloc_ties and open_flags."
         ),
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
@@ -375,7 +375,7 @@ class ProgrammeViewSet(TrackedViewSet):
         if fmt == "xlsx":
             sheets = [
                 (section, columns_of(data[section]), data[section], set())
-                for section in ("nations", "pairs", "open_flags")
+                for section in ("nations", "pairs", "bloc_ties", "open_flags")
             ]
             response = FileResponse(write_xlsx(sheets), content_type=XLSX_MEDIA_TYPE)
             response["Content-Disposition"] = (

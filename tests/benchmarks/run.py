@@ -182,27 +182,32 @@ FLOOR_SQL = {
           AND ((x.position = 'for' AND d.outcome = 'approved' AND z.position = 'against')
             OR (x.position = 'against' AND d.outcome = 'rejected' AND z.position = 'for'))
         GROUP BY x.nation_id, y.nation_id, z.nation_id""",
-    "shared_spans": """
-        WITH span AS (
+    "tie_index": """
+        WITH nations AS (SELECT nation_id FROM programs_participation WHERE programme_id = %(p)s),
+        span AS (
             SELECT p.nation_id, p.programme_id, COALESCE(p.joined_on, q.started_on) AS s,
                    LEAST(COALESCE(p.left_on, q.ended_on, %(d)s), %(d)s) AS e
             FROM programs_participation p JOIN programs_programme q ON q.id = p.programme_id
-            WHERE p.programme_id <> %(p)s AND p.nation_id IN (
-                SELECT nation_id FROM programs_participation WHERE programme_id = %(p)s))
-        SELECT x.nation_id, y.nation_id, q.code, q.name, GREATEST(x.s, y.s),
-               LEAST(x.e, y.e) - GREATEST(x.s, y.s)
-        FROM span x JOIN span y ON x.programme_id = y.programme_id AND x.nation_id < y.nation_id
-        JOIN programs_programme q ON q.id = x.programme_id
-        WHERE x.s IS NOT NULL AND y.s IS NOT NULL AND LEAST(x.e, y.e) > GREATEST(x.s, y.s)""",
-    "agreements": """
-        SELECT x.nation_id, y.nation_id, ag.name, ag.signed_on
-        FROM programs_agreement_nations x
-        JOIN programs_agreement_nations y
-          ON x.agreement_id = y.agreement_id AND x.nation_id < y.nation_id
-        JOIN programs_agreement ag ON ag.id = x.agreement_id
-        WHERE x.nation_id IN (SELECT nation_id FROM programs_participation WHERE programme_id = %(p)s)
-          AND y.nation_id IN (SELECT nation_id FROM programs_participation WHERE programme_id = %(p)s)
-          AND ag.signed_on <= %(d)s AND (ag.ended_on IS NULL OR ag.ended_on > %(d)s)""",
+            WHERE p.programme_id <> %(p)s AND p.nation_id IN (SELECT nation_id FROM nations)),
+        part AS (
+            SELECT x.nation_id AS a, y.nation_id AS b, q.code, q.name,
+                   GREATEST(x.s, y.s) AS since,
+                   ROUND((LEAST(x.e, y.e) - GREATEST(x.s, y.s)) / 365.25, 2) AS points
+            FROM span x
+            JOIN span y ON x.programme_id = y.programme_id AND x.nation_id < y.nation_id
+            JOIN programs_programme q ON q.id = x.programme_id
+            WHERE x.s IS NOT NULL AND y.s IS NOT NULL AND LEAST(x.e, y.e) > GREATEST(x.s, y.s)
+            UNION ALL
+            SELECT x.nation_id, y.nation_id, '', ag.name, ag.signed_on, 5
+            FROM programs_agreement_nations x
+            JOIN programs_agreement_nations y
+              ON x.agreement_id = y.agreement_id AND x.nation_id < y.nation_id
+            JOIN programs_agreement ag ON ag.id = x.agreement_id
+            WHERE x.nation_id IN (SELECT nation_id FROM nations)
+              AND y.nation_id IN (SELECT nation_id FROM nations)
+              AND ag.signed_on <= %(d)s AND (ag.ended_on IS NULL OR ag.ended_on > %(d)s))
+        SELECT a, b, code, name, since, points, SUM(points) OVER w, MIN(since) OVER w
+        FROM part WINDOW w AS (PARTITION BY a, b)""",
 }
 #: Global returns, once per scan (not per programme): the same aggregates over all programmes.
 FLOOR_GLOBAL_SQL = {
