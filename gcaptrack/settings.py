@@ -74,7 +74,7 @@ CONTEXT_PROCESSORS = [
 # for why), the admin's and the forms' are Django's.
 TEMPLATES = [
     {
-        "BACKEND": "programs.dashboards.jinja2.Jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
