@@ -275,7 +275,6 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "programs.api.filters.StableOrderingFilter",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "programs.api.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "programs.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["programs.api.throttling.UserRateThrottle"],

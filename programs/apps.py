@@ -8,11 +8,9 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         from programs import data_version, schedules, signals
-        from programs.api import tokens
 
         signals.connect()
         data_version.connect()
-        tokens.connect()
         post_migrate.connect(
             schedules.install_after_migrate, sender=self, dispatch_uid="install-schedules"
         )

@@ -4,9 +4,9 @@ live flags and the time of the scan they come from (a selector: reads only).
 For a restricted user (``programs.access``) the metrics are computed over the rows released to
 their nation only, and flags appear only for programmes they see in full.
 
-:func:`balance_report_data` serves the serialised report kept under the data version, by
+:func:`balance_report_data` serves the serialised report cached under the data version, by
 programme, day and viewer nation (``programs.api.response_cache``): any write moves the version,
-so a kept report is never older than the data.
+so a cached report is never older than the data.
 """
 
 import dataclasses
@@ -19,7 +19,7 @@ from rest_framework.generics import get_object_or_404
 
 from programs import data_version
 from programs.access import released, released_flags, released_snapshots, viewer_nation
-from programs.api.response_cache import RECENT_ENTRIES, RecentEntries, versioned, viewer_key
+from programs.api.response_cache import versioned, viewer_key
 from programs.api.serializers import BalanceReportSerializer
 from programs.balance.metrics import programme_balance
 from programs.models import BalanceSnapshot, Flag, Programme
@@ -73,7 +73,7 @@ def balance_report_data(
     user=None,
     version: str | None = None,
 ) -> dict[str, Any]:
-    """:func:`balance_report` serialised (``BalanceReportSerializer``), kept under the data
+    """:func:`balance_report` serialised (``BalanceReportSerializer``), cached under the data
     version (``programs.api.response_cache``) for the same day and viewer nation.
 
     ``version`` is the data version the caller read before reading anything else of the data
@@ -90,16 +90,6 @@ def balance_report_key(programme: Programme, as_of: datetime.date, user, version
     return f"balance:{programme.pk}:{as_of.isoformat()}:{viewer_key(user)}:{version}"
 
 
-def visible_programme(code: str, user, version: str) -> Programme:
-    """The programme with this code if the user may see it (else ``Http404``), kept per process
-    under the data version read before (visibility changes only with the data)."""
-    key = (code, viewer_nation(user), version)
-    programme = _programmes.get(key)
-    if programme is None:
-        programme = get_object_or_404(released(Programme.objects.all(), user), code=code)
-        _programmes.put(key, programme)
-    return programme
-
-
-#: Programmes looked up by ``visible_programme``, by code, viewer nation and data version.
-_programmes = RecentEntries(RECENT_ENTRIES)
+def visible_programme(code: str, user) -> Programme:
+    """The programme with this code if the user may see it, else ``Http404``."""
+    return get_object_or_404(released(Programme.objects.all(), user), code=code)
