@@ -311,7 +311,7 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # The library's own escaping only strips a leading "=" and turns every exported cell into text;
-# programs.imports.base.escape_formula prefixes = + - @ cells with an apostrophe instead.
+# programs.spreadsheets.escape_formula prefixes = + - @ cells with an apostrophe instead.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # Production hardening: on unless DEBUG. `manage.py check --deploy` is clean with these.

@@ -2,13 +2,12 @@
 
 Rows are the JSON objects of the API flattened one level: nested lists and objects (seats,
 votes, stakes, evidence) become JSON text in one cell; lists of codes become ``GBR;JPN``.
-Any text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return, and is not a plain number) is prefixed with ``'``.
+Any text cell that a spreadsheet would read as a formula is prefixed with ``'``
+(``programs.spreadsheets.escape_formula``, shared with the admin's exports).
 """
 
 import csv
 import json
-import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
@@ -20,19 +19,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rest_framework import renderers
 from rest_framework.utils.encoders import JSONEncoder
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+from programs.spreadsheets import escape_formula
+
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: XLSX exports are built in a temporary file that spills to disk past this many bytes.
 XLSX_MEMORY_LIMIT = 8 * 1024 * 1024
-
-
-def escape_formula(text: str) -> str:
-    """Make a text cell inert: prefix ``'`` when a spreadsheet would evaluate it."""
-    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 def cell_text(value: Any) -> str:
