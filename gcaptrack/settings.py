@@ -216,7 +216,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # With Redis down, a request that queues a task fails within about a second instead of waiting
 # through Celery's default 20 reconnection attempts to the result store (and a save records its
-# scan as missed, see programs.balance.triggers).
+# scan as missed, see programs.services.scan_queue).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {

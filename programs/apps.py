@@ -7,7 +7,8 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Programmes"
 
     def ready(self) -> None:
-        from programs import data_version, schedules, signals
+        # The Celery tasks, registered in every process: services send them by name.
+        from programs import data_version, schedules, signals, tasks  # noqa: F401
 
         signals.connect()
         data_version.connect()
