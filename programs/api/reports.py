@@ -11,13 +11,13 @@ so a cached report is never older than the data.
 
 import dataclasses
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from rest_framework.generics import get_object_or_404
 
-from programs import data_version
 from programs.access import released, released_flags, released_snapshots, viewer_nation
 from programs.api.response_cache import versioned, viewer_key
 from programs.api.serializers import BalanceReportSerializer
@@ -67,27 +67,34 @@ def balance_report(
 
 
 def balance_report_data(
-    programme: Programme,
-    as_of: datetime.date | None = None,
+    code: str,
+    as_of: datetime.date,
     *,
-    user=None,
-    version: str | None = None,
+    user,
+    version: str,
+    check: Callable[[Programme], None] | None = None,
 ) -> dict[str, Any]:
-    """:func:`balance_report` serialised (``BalanceReportSerializer``), cached under the data
-    version (``programs.api.response_cache``) for the same day and viewer nation.
+    """The report of the programme with this code (:func:`balance_report`, serialised by
+    ``BalanceReportSerializer``), cached under the data version for the day and viewer nation.
 
-    ``version`` is the data version the caller read before reading anything else of the data
-    (default: read now)."""
-    as_of = as_of or timezone.localdate()
-    key = balance_report_key(programme, as_of, user, version or data_version.current())
-    return versioned(
-        key, lambda: BalanceReportSerializer(balance_report(programme, as_of, user=user)).data
-    )
+    ``version`` is the data version the caller read before reading anything else of the data.
+    The programme is looked up (``Http404`` if the user may not see it) and ``check``-ed only
+    when the report is computed: what a nation sees changes only with the data, so a report
+    cached under this version for this nation was computed for a programme it could see.
+    """
+
+    def compute() -> dict[str, Any]:
+        programme = visible_programme(code, user)
+        if check is not None:
+            check(programme)
+        return BalanceReportSerializer(balance_report(programme, as_of, user=user)).data
+
+    return versioned(balance_report_key(code, as_of, user, version), compute)
 
 
-def balance_report_key(programme: Programme, as_of: datetime.date, user, version: str) -> str:
-    """The key of the programme's report as of the day, for the user's nation, at a version."""
-    return f"balance:{programme.pk}:{as_of.isoformat()}:{viewer_key(user)}:{version}"
+def balance_report_key(code: str, as_of: datetime.date, user, version: str) -> str:
+    """The key of a programme's report as of the day, for the user's nation, at a version."""
+    return f"balance:{code}:{as_of.isoformat()}:{viewer_key(user)}:{version}"
 
 
 def visible_programme(code: str, user) -> Programme:

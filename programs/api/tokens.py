@@ -65,10 +65,11 @@ def token_for_key(key: str) -> ApiToken:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_MARK:
         raise TokenRejected("Malformed API token.")
-    token = (
-        ApiToken.objects.select_related("user", "user__clearance").filter(prefix=parts[1]).first()
-    )
-    if token is None or not hmac.compare_digest(token.key_hash, _hash(key)):
+    try:
+        token = ApiToken.objects.select_related("user", "user__clearance").get(prefix=parts[1])
+    except ApiToken.DoesNotExist:
+        raise TokenRejected("Unknown API token.") from None
+    if not hmac.compare_digest(token.key_hash, _hash(key)):
         raise TokenRejected("Unknown API token.")
     now = timezone.now()
     if token.revoked_at is not None:

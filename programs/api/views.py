@@ -35,8 +35,8 @@ from programs.api.conditional import check_if_match, etag_of, matches_if_none_ma
 from programs.api.pagination import CursorPagination
 from programs.api.permissions import CanAcknowledgeFlags, CanScan, IsAnalystOrViewer
 from programs.api.renderers import XLSX_MEDIA_TYPE, columns_of, stream_csv, write_xlsx
-from programs.api.reports import balance_report_data, visible_programme
-from programs.api.response_cache import versioned, viewer_key
+from programs.api.reports import balance_report_data, balance_report_key
+from programs.api.response_cache import rendered_json, viewer_key
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
 from programs.models import (
@@ -170,7 +170,9 @@ class VersionedListMixin:
         url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
         version = data_version.current()  # before the rows
         key = f"list:{self.basename}:{url}:{viewer_key(request.user)}:{version}"
-        return Response(versioned(key, lambda: super(VersionedListMixin, self).list(request).data))
+        return rendered_json(
+            request, key, lambda: super(VersionedListMixin, self).list(request).data
+        )
 
 
 class ETagRetrieveMixin:
@@ -324,12 +326,23 @@ class ProgrammeViewSet(TrackedViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def balance(self, request, code=None):
         version = data_version.current()  # before the programme and the report
-        programme = visible_programme(code, request.user)
-        self.check_object_permissions(request, programme)
         query = balance_query(request)
         as_of = query.get("as_of") or timezone.localdate()
-        data = balance_report_data(programme, as_of, user=request.user, version=version)
+
+        def report() -> dict:
+            return balance_report_data(
+                code,
+                as_of,
+                user=request.user,
+                version=version,
+                check=lambda programme: self.check_object_permissions(request, programme),
+            )
+
         fmt = request.accepted_renderer.format
+        if fmt == "json":
+            key = balance_report_key(code, as_of, request.user, version)
+            return rendered_json(request, key, report)
+        data = report()
         if fmt == "csv":
             return Response(list(data[query["section"]]))
         if fmt == "xlsx":
@@ -338,11 +351,9 @@ class ProgrammeViewSet(TrackedViewSet):
                 for section in ("nations", "pairs", "open_flags")
             ]
             response = FileResponse(write_xlsx(sheets), content_type=XLSX_MEDIA_TYPE)
-            response["Content-Disposition"] = (
-                f'attachment; filename="balance-{programme.code}.xlsx"'
-            )
+            response["Content-Disposition"] = f'attachment; filename="balance-{code}.xlsx"'
             return response
-        return Response(data)
+        return Response(data)  # any other renderer DRF's negotiation picked
 
     @extend_schema(
         request=serializers.ScanRequestSerializer,
