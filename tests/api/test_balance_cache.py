@@ -141,6 +141,26 @@ def test_a_restricted_user_never_gets_the_report_cached_for_another_nation(world
     assert contributed(gbr_api.get(REPORT).json(), "JPN") == contributed(everything, "JPN")
 
 
+def test_a_programme_hidden_from_a_nation_stays_unknown_to_it_once_others_have_its_report(
+    world, api
+):
+    fcas = factories.ProgrammeFactory(code="FCAS")
+    factories.ParticipationFactory(programme=fcas, nation=world.nations["FRA"])
+    path = "/api/v1/programmes/FCAS/balance/"
+    fra_api = cleared_client(world.nations["FRA"], username="fr-analyst")
+    gbr_api = cleared_client(world.nations["GBR"])
+
+    assert api.get(path).status_code == 200
+    assert fra_api.get(path).status_code == 200
+    for _ in range(2):
+        refused = gbr_api.get(path)
+        assert refused.status_code == 404
+        assert "FCAS" not in refused.content.decode()
+
+    fcas.releasable_to.set([world.nations["FRA"], world.nations["GBR"]])
+    assert gbr_api.get(path).status_code == 200
+
+
 def test_a_clearance_change_shows_in_the_very_next_report(world, api):
     hidden = factories.ContributionFactory(
         programme=world.programme, nation=world.nations["JPN"], amount=Decimal("777")
