@@ -82,22 +82,6 @@ class CacheVersion:
 DATA = CacheVersion(VERSION_KEY)
 
 
-def current_and_count(
-    versions: tuple[CacheVersion, ...], counter: tuple | None = None
-) -> tuple[list[str], tuple[int, int] | None]:
-    """The current value of each version and, when ``counter`` (a Redis cache, key, window,
-    seconds: ``TolerantRedisCache.count_in_window``) is given and this cache is Redis too, its
-    counts, in the same round trip to Redis; None for the counts otherwise."""
-    cache = caches[CACHE_ALIAS]
-    keys = [version.key for version in versions]
-    counts = None
-    if counter is not None and hasattr(cache, "get_many_and_count"):
-        found, counts = cache.get_many_and_count(keys, counter)
-    else:
-        found = cache.get_many(keys)
-    return [found.get(version.key) or version.current() for version in versions], counts
-
-
 def current() -> str:
     """The current data version (a new one is set when the cache has none)."""
     return DATA.current()

@@ -91,7 +91,7 @@ def bench_database_base():
 def bench_redis_url():
     """A Redis database of the suite's own, emptied before and after: its load item makes
     thousands of requests as a user whose id other tests' users share, and the throttle's
-    counts (and kept reports) would otherwise carry over to them."""
+    counts (and cached reports) would otherwise carry over to them."""
     url = os.environ.get("REDIS_URL", "")
     if not url:
         pytest.skip("the benchmarks' load item needs REDIS_URL (a local Redis)")
