@@ -9,10 +9,12 @@ class ProgramsConfig(AppConfig):
     def ready(self) -> None:
         from programs import data_version, schedules, signals
         from programs.api import tokens
+        from programs.whatif import changes as whatif_changes
 
         signals.connect()
         data_version.connect()
         tokens.connect()
+        whatif_changes.connect()
         post_migrate.connect(
             schedules.install_after_migrate, sender=self, dispatch_uid="install-schedules"
         )

@@ -23,6 +23,9 @@ before the commit, but under the token set at once, is left behind under that to
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.apps import apps
 from django.conf import settings
@@ -32,6 +35,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 CACHE_ALIAS = "reports"
 VERSION_KEY = "data-version"
+
+#: Set while writes are made that are always rolled back (``held``).
+_held: ContextVar[bool] = ContextVar("data_version_held", default=False)
 
 #: Models of this app whose rows no report reads (API token bookkeeping, missed scans,
 #: scenario-load records, flag events, pending conditions), or that only scans write and which
@@ -66,7 +72,10 @@ class CacheVersion:
         return version or uuid.uuid4().hex
 
     def bump(self) -> None:
-        """Move the version now and again when the current transaction commits."""
+        """Move the version now and again when the current transaction commits (neither while
+        the version is ``held``)."""
+        if _held.get():
+            return
         self.move()
         connection = transaction.get_connection()
         if connection.in_atomic_block and not any(
@@ -96,6 +105,18 @@ def current_and_count(
     else:
         found = cache.get_many(keys)
     return [found.get(version.key) or version.current() for version in versions], counts
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Writes made in this block move no version: for writes that are always rolled back
+    (what-if drafts, ``programs.whatif``), which no other reader ever sees, so nothing cached
+    under the version can be stale because of them."""
+    token = _held.set(True)
+    try:
+        yield
+    finally:
+        _held.reset(token)
 
 
 def current() -> str:
