@@ -40,7 +40,8 @@ VERSION_KEY = "data-version"
 _held: ContextVar[bool] = ContextVar("data_version_held", default=False)
 
 #: Models of this app whose rows no report reads (API token bookkeeping, missed scans,
-#: scenario-load records, flag events, pending conditions), or that only scans write and which
+#: scenario-load records, flag events, pending conditions, saved what-if drafts, whose runs are
+#: never kept), or that only scans write and which
 #: move the version themselves (snapshots). Left alone, their deletes stay fast (no signal).
 _UNWATCHED = {
     "ApiToken",
@@ -49,6 +50,7 @@ _UNWATCHED = {
     "FlagEvent",
     "PendingCondition",
     "BalanceSnapshot",
+    "WhatIfDraft",
 }
 
 

@@ -23,6 +23,7 @@ router.register("tech-transfers", views.TechTransferViewSet, basename="tech-tran
 router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("flags", views.FlagViewSet, basename="flag")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
+router.register("what-if/drafts", whatif.DraftViewSet, basename="whatif-draft")
 
 urlpatterns = [
     *router.urls,

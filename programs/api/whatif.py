@@ -5,14 +5,29 @@ the data as they see it and answered with figures over the rows released to them
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from programs.access import released
 from programs.api.permissions import IsAnalystOrViewer
 from programs.api.views import JSONErrorsMixin
+from programs.models import Programme, WhatIfDraft
+from programs.whatif.drafts import (
+    copy_draft,
+    delete_draft,
+    drafts_visible_to,
+    run_draft,
+    save_draft,
+)
 from programs.whatif.evaluate import DraftRefused, evaluate_draft
 
 EXAMPLE_DRAFT = {
@@ -110,6 +125,100 @@ class WhatIfView(JSONErrorsMixin, APIView):
             result = evaluate_draft(
                 request.data, as_of=query.validated_data.get("as_of"), user=request.user
             )
+        except DraftRefused as exc:
+            return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(result.as_json())
+
+
+class DraftSerializer(serializers.ModelSerializer):
+    """A saved draft; ``document`` is the scenario text (YAML or JSON)."""
+
+    programme = serializers.SlugRelatedField(
+        slug_field="code", queryset=Programme.objects.all(), allow_null=True, required=False
+    )
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = WhatIfDraft
+        fields = [
+            "id",
+            "name",
+            "note",
+            "document",
+            "programme",
+            "author",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "author", "created_at", "updated_at"]
+        extra_kwargs = {"document": {"trim_whitespace": False}}
+
+
+@extend_schema_view(
+    list=extend_schema(description="Saved drafts you may see (your nation's, or all)."),
+    create=extend_schema(
+        description="Save a draft; 400 names the record and the field if it does not evaluate."
+    ),
+)
+class DraftViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
+    """Saved what-if drafts: anyone may keep drafts, only the author changes or deletes one."""
+
+    serializer_class = DraftSerializer
+    renderer_classes = [JSONRenderer]
+    filterset_fields = ["programme__code"]
+
+    def get_queryset(self):
+        return drafts_visible_to(self.request.user).order_by("-updated_at", "-id")
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if "programme" in getattr(serializer, "fields", {}):
+            serializer.fields["programme"].queryset = released(
+                Programme.objects.all(), self.request.user
+            )
+        return serializer
+
+    def perform_create(self, serializer) -> None:
+        serializer.instance = save_draft(self.request.user, **self._fields(serializer))
+
+    def perform_update(self, serializer) -> None:
+        fields = {
+            "name": serializer.instance.name,
+            "document": serializer.instance.document,
+            "note": serializer.instance.note,
+            "programme": serializer.instance.programme,
+            **self._fields(serializer),
+        }
+        serializer.instance = save_draft(self.request.user, draft=serializer.instance, **fields)
+
+    def perform_destroy(self, instance) -> None:
+        delete_draft(self.request.user, instance)
+
+    @staticmethod
+    def _fields(serializer) -> dict:
+        data = serializer.validated_data
+        return {
+            name: data[name] for name in ("name", "document", "note", "programme") if name in data
+        }
+
+    @extend_schema(request=None, responses={201: DraftSerializer})
+    @action(detail=True, methods=["post"])
+    def copy(self, request, pk=None):
+        copy = copy_draft(request.user, self.get_object())
+        return Response(DraftSerializer(copy).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, required=False)],
+        responses={200: WhatIfSerializer, 400: DraftErrorsSerializer},
+        description="Run the draft against the data as it is now (writes nothing).",
+    )
+    @action(detail=True, methods=["get"], permission_classes=[IsAnalystOrViewer])
+    def run(self, request, pk=None):
+        draft = self.get_object()
+        query = WhatIfQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            result = run_draft(request.user, draft, as_of=query.validated_data.get("as_of"))
         except DraftRefused as exc:
             return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response(result.as_json())
