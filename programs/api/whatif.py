@@ -25,6 +25,7 @@ from programs.whatif.drafts import (
     copy_draft,
     delete_draft,
     drafts_visible_to,
+    may_change,
     run_draft,
     save_draft,
 )
@@ -169,6 +170,14 @@ class DraftViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return drafts_visible_to(self.request.user).order_by("-updated_at", "-id")
+
+    def check_object_permissions(self, request, obj) -> None:
+        """Only the author changes or deletes a draft: refused before the body is read."""
+        super().check_object_permissions(request, obj)
+        if self.action in ("update", "partial_update", "destroy") and not may_change(
+            request.user, obj
+        ):
+            self.permission_denied(request, message="Only the author of a draft may change it.")
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)
