@@ -86,8 +86,16 @@ class WhatIfSerializer(serializers.Serializer):
 
 
 class DraftErrorsSerializer(serializers.Serializer):
+    """A refused draft (``errors``), or a request that is not one (``detail``, ``as_of``)."""
+
     errors = serializers.ListField(
-        child=serializers.CharField(), help_text="One message per problem: record and field."
+        child=serializers.CharField(),
+        required=False,
+        help_text="One message per problem of the draft: the record and the field.",
+    )
+    detail = serializers.CharField(required=False, help_text="The body is not JSON.")
+    as_of = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="`as_of` is not a date."
     )
 
 

@@ -15,8 +15,21 @@ from contextvars import ContextVar
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_save
 
+from programs import models as m
 from programs.balance import triggers
 from programs.signals import TRACKED_MODELS, TRACKED_RELATIONS
+
+#: What the global returns (``metrics.global_returns``) read: a draft that saves none of these
+#: leaves every nation's global return as it is.
+GLOBAL_INPUTS = (
+    m.Programme,
+    m.Participation,
+    m.Contribution,
+    m.WorkPackage,
+    m.WorkshareAllocation,
+    m.Organisation,
+    m.OwnershipStake,
+)
 
 _changes: ContextVar[list | None] = ContextVar("whatif_changes", default=None)
 
@@ -37,6 +50,11 @@ class Changes:
         for instance, pk_set in self.related:
             ids |= triggers.programmes_touched_by_relation(instance, pk_set)
         return ids - {None}
+
+    def global_inputs_changed(self) -> bool:
+        return any(isinstance(instance, GLOBAL_INPUTS) for instance in self.saved) or any(
+            isinstance(instance, m.Programme) for instance, _ in self.related
+        )
 
 
 @contextmanager

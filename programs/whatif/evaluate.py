@@ -147,6 +147,8 @@ class _World:
     names: dict[str | None, str] = field(default_factory=dict)
     balances: dict[str, ProgrammeBalance] = field(default_factory=dict)
     conditions: dict[str | None, list[Condition]] = field(default_factory=dict)
+    #: The cross-programme conditions, when the draft changes nothing they read.
+    unchanged_global: list[Condition] | None = None
 
 
 def evaluate_draft(
@@ -168,7 +170,7 @@ def evaluate_draft(
         _one_snapshot()
         try:
             draft, touched = _draft_world(document, name, as_of, user, nation_id)
-            now = _measure(touched, as_of, nation_id)
+            now = _measure(touched, as_of, nation_id, global_conditions=draft.unchanged_global)
             live = _live_severities(touched, nation_id)
         finally:
             transaction.set_rollback(True)
@@ -192,6 +194,8 @@ def _draft_world(
             load_scenario_texts([(name, document)], user=user, as_seen_by_user=True)
         touched = changes.programme_ids() | _named_programmes(document, nation_id)
         world = _measure(touched, as_of, nation_id)
+        if nation_id is None and not changes.global_inputs_changed():
+            world.unchanged_global = world.conditions[None]
     except ScenarioError as exc:
         transaction.savepoint_rollback(sid)
         raise DraftRefused(exc.errors) from None
@@ -217,9 +221,16 @@ def _named_programmes(document: str | bytes, nation_id: int | None) -> set[int]:
     return set(visible.values_list("pk", flat=True))
 
 
-def _measure(programme_ids: set[int], as_of: datetime.date, nation_id: int | None) -> _World:
+def _measure(
+    programme_ids: set[int],
+    as_of: datetime.date,
+    nation_id: int | None,
+    *,
+    global_conditions: list[Condition] | None = None,
+) -> _World:
     """The balances and conditions of the programmes (those the viewer sees) and the
-    cross-programme rule, in the data as it stands in the transaction."""
+    cross-programme rule, in the data as it stands in the transaction (``global_conditions``
+    when they are known to be the same: the global returns read every programme)."""
     world = _World()
     programmes = released_to(Programme.objects.filter(pk__in=programme_ids), nation_id)
     for programme in programmes.order_by("code"):
@@ -233,9 +244,11 @@ def _measure(programme_ids: set[int], as_of: datetime.date, nation_id: int | Non
         world.names[programme.code] = programme.name
         world.balances[programme.code] = balance
         world.conditions[programme.code] = rule_conditions(programme_rules(), balance, thresholds)
-    returns = global_returns(as_of, nation_id=nation_id)
     world.names[None] = "All programmes (global return)"
-    world.conditions[None] = rule_conditions(global_rules(), returns, global_thresholds())
+    if global_conditions is None:
+        returns = global_returns(as_of, nation_id=nation_id)
+        global_conditions = rule_conditions(global_rules(), returns, global_thresholds())
+    world.conditions[None] = global_conditions
     return world
 
 
