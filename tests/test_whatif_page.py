@@ -110,3 +110,38 @@ def test_the_page_takes_a_constant_number_of_queries(vic, django_assert_max_num_
         WhatIfDraft.objects.create(name="d", document=JAPAN_TAKES_TWO_LEADS)
         with django_assert_max_num_queries(30):
             assert vic.get(PAGE).status_code == 200
+
+
+def test_a_reopened_draft_is_changed_by_saving_it_after_a_new_move(vic):
+    vic.post(
+        reverse("dashboards:what-if-save", args=["GCAP"]),
+        {"name": "Japan leads", "note": "", "document": JAPAN_TAKES_TWO_LEADS},
+    )
+    draft = WhatIfDraft.objects.get()
+    page = vic.post(
+        PAGE,
+        {
+            **UNTOUCHED,
+            "draft": draft.pk,
+            "document": JAPAN_TAKES_TWO_LEADS,
+            "role": "Airframe chief engineer",
+            "role_nation": "JPN",
+        },
+    )
+    save_form = page.context["save_form"]
+    assert save_form.initial["draft"] == draft.pk
+    assert "Save the changes to this draft" in page.content.decode()
+
+    vic.post(
+        reverse("dashboards:what-if-save", args=["GCAP"]),
+        {
+            "name": "Japan leads",
+            "note": "airframe too",
+            **{"document": page.context["document"]},
+            "draft": draft.pk,
+        },
+    )
+    draft.refresh_from_db()
+    assert WhatIfDraft.objects.count() == 1
+    assert "Airframe chief engineer" in draft.document and draft.note == "airframe too"
+    assert draft.history.count() == 2

@@ -291,6 +291,21 @@ def _return_chart(balance: ProgrammeBalance, side: str, title: str) -> charts.Ch
     return chart
 
 
+def _outvoted_chart(balance: ProgrammeBalance, side: str, title: str) -> charts.Chart:
+    chart = charts.grouped_bars(
+        f"chart-outvoted-{side}",
+        title,
+        "Bar chart of the share of each nation's counted votes cast on the losing side.",
+        [n.name for n in balance.nations],
+        [("Outvoted rate", [as_percent(n.outvoted_rate) for n in balance.nations], "#7b8794")],
+        "outvoted rate",
+        y_suffix=" %",
+    )
+    chart.layout["showlegend"] = False
+    chart.height = 260
+    return chart
+
+
 def side_by_side_charts(programme: ProgrammeWhatIf) -> dict[str, charts.Chart]:
     """The programme page's share and return charts, drawn for today and for the draft."""
     drawn = {}
@@ -301,6 +316,7 @@ def side_by_side_charts(programme: ProgrammeWhatIf) -> dict[str, charts.Chart]:
         if balance is not None and balance.nations:
             drawn[f"shares_{side}"] = _share_chart(balance, side, f"Shares {label}")
             drawn[f"returns_{side}"] = _return_chart(balance, side, f"Return coefficient {label}")
+            drawn[f"outvoted_{side}"] = _outvoted_chart(balance, side, f"Outvoted rate {label}")
     return drawn
 
 

@@ -44,6 +44,9 @@ def what_if(request: HttpRequest, code: str) -> HttpResponse:
     errors: list[str] = []
     document = ""
     if request.method == "POST":
+        # A reopened draft stays the one being worked on, so saving changes it.
+        if request.POST.get("draft", "").isdigit():
+            opened = drafts.filter(pk=request.POST["draft"]).first()
         form = WhatIfForm(request.POST, programme=programme, user=request.user)
         if form.is_valid():
             document = form.document_text()
