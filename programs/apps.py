@@ -9,9 +9,11 @@ class ProgramsConfig(AppConfig):
     def ready(self) -> None:
         # The Celery tasks, registered in every process: services send them by name.
         from programs import data_version, schedules, signals, tasks  # noqa: F401
+        from programs.whatif import changes as whatif_changes
 
         signals.connect()
         data_version.connect()
+        whatif_changes.connect()
         post_migrate.connect(
             schedules.install_after_migrate, sender=self, dispatch_uid="install-schedules"
         )

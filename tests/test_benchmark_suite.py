@@ -168,3 +168,7 @@ def test_every_benchmark_item_measures_at_the_tiny_size(
     assert imported["error"] is None
     assert imported["imported"] == imported["history_rows"] == imported["updated"] == 200
     assert imported["rows_per_s_apply"] > 0 and imported["floor_rows_per_s"] > 0
+
+    whatif = result["f_whatif"]
+    assert whatif["scan_s"] > 0 and whatif["whatif_s"] > 0 and whatif["whatif_queries"] > 0
+    assert result["programme"] in whatif["programmes"]

@@ -38,6 +38,14 @@ def scans_for_relation_change(instance: models.Model, pk_set: Iterable[int] | No
     """
     if not settings.CELERY_ON_CHANGE_SCANS:
         return
+    request_scans(programmes_touched_by_relation(instance, pk_set))
+
+
+def programmes_touched_by_relation(
+    instance: models.Model, pk_set: Iterable[int] | None
+) -> set[int]:
+    """The ids of the programmes whose metrics depend on a many-to-many change made from
+    ``instance`` to the rows ``pk_set`` (programme predecessors, agreement nations)."""
     ids = set(programmes_touched_by(instance))
     if isinstance(instance, m.Programme) and pk_set:
         ids |= _programmes_sharing_nations_with(pk_set) | set(pk_set)
@@ -46,7 +54,7 @@ def scans_for_relation_change(instance: models.Model, pk_set: Iterable[int] | No
     elif isinstance(instance, m.Nation) and pk_set:
         nations = m.Agreement.nations.through.objects.filter(agreement_id__in=pk_set)
         ids |= _programmes_of_nations({instance.pk, *nations.values_list("nation_id", flat=True)})
-    request_scans(ids)
+    return ids
 
 
 def programmes_touched_by(instance: models.Model) -> set[int]:

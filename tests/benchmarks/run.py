@@ -14,7 +14,9 @@ b. the balance report and the cursor-paginated workshare list under load (wrk, l
 c. the programme dashboard's render time against the time of its own queries;
 d. query counts per page and endpoint (compared across sizes when several are given);
 e. CSV import throughput of workshare rows through the admin import (preview and confirm),
-   new rows then the same rows updated.
+   new rows then the same rows updated;
+f. a what-if draft of one programme (one lead role moved) against a scan of the same
+   programme, and the what-if's query count (compared across sizes when several are given).
 
 Benchmarks are not tests: this script never fails on slow figures (exit 0 unless it breaks).
 Needs ``wrk`` (Debian package) and ``gunicorn`` (the ``prod`` extra) for (b); skipped without.
@@ -58,6 +60,7 @@ TARGETS = {
     "c_render_ratio": "<= 2",
     "d_query_counts": "equal across sizes",
     "e_import_rows_per_s": ">= 20000",
+    "f_whatif_over_scan": "<= 2",
 }
 
 
@@ -557,6 +560,69 @@ def query_counts(code: str, pair: tuple[str, str]) -> dict[str, int]:
     return counts
 
 
+# --- (f) what-if against a scan -------------------------------------------------------------
+
+
+def one_move_draft(code: str) -> dict:
+    """A draft of one programme's own records: its first lead role given to another
+    participant, or (no roles) its first contribution doubled."""
+    from programs.models import Contribution, LeadershipRole, Participation
+
+    role = LeadershipRole.objects.filter(programme__code=code).order_by("id").first()
+    if role is not None:
+        other = (
+            Participation.objects.filter(programme__code=code)
+            .exclude(nation_id=role.nation_id)
+            .order_by("nation__code")
+            .values_list("nation__code", flat=True)
+            .first()
+        )
+        move = {"programme": code, "title": role.title, "nation": other, "organisation": None}
+        return {"format": "gcaptrack-scenario/1", "leadership_roles": [move]}
+    money = Contribution.objects.filter(programme__code=code).order_by("id").first()
+    change = {
+        "programme": code,
+        "nation": money.nation.code,
+        "period_start": money.period_start.isoformat(),
+        "amount": str(money.amount * 2),
+    }
+    return {"format": "gcaptrack-scenario/1", "contributions": [change]}
+
+
+def bench_whatif(code: str, as_of: datetime.date, repeats: int = 7) -> dict:
+    """A what-if of one programme against a scan of the same programme (the median of
+    ``repeats`` runs of each, interleaved), and the what-if's query count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from programs.balance.scan import scan_programme
+    from programs.whatif.evaluate import evaluate_draft
+
+    draft = one_move_draft(code)
+    scan_programme(code, as_of)  # warm: the scan's later runs change nothing but last_seen_at
+    evaluate_draft(draft, as_of=as_of)
+    scans, whatifs = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        scan_programme(code, as_of)
+        scans.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        evaluate_draft(draft, as_of=as_of)
+        whatifs.append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as captured:
+        result = evaluate_draft(draft, as_of=as_of)
+    scan_s, whatif_s = sorted(scans)[repeats // 2], sorted(whatifs)[repeats // 2]
+    return {
+        "draft": next(key for key in draft if key != "format"),
+        "programmes": [p.code for p in result.programmes],
+        "scan_s": round(scan_s, 3),
+        "whatif_s": round(whatif_s, 3),
+        "whatif_queries": len(captured),
+        "ratio": round(whatif_s / scan_s, 2) if scan_s else None,
+        "runs": repeats,
+    }
+
+
 # --- (e) CSV import ---------------------------------------------------------------------------
 
 
@@ -747,7 +813,7 @@ def run_size(size: str, args) -> dict:
         .order_by("nation__code")
         .values_list("nation__code", flat=True)[:2]
     )
-    steps = args.only or ["a", "b", "c", "d", "e"]
+    steps = args.only or ["a", "b", "c", "d", "e", "f"]
     if "a" in steps:
         print(f"[{size}] a: scan against the SQL floor", file=sys.stderr)
         result["a_scan"] = bench_scan(url, ANCHOR)
@@ -763,6 +829,9 @@ def run_size(size: str, args) -> dict:
     if "e" in steps:
         print(f"[{size}] e: CSV import", file=sys.stderr)
         result["e_import"] = bench_import(url, args.import_rows)
+    if "f" in steps:
+        print(f"[{size}] f: what-if against a scan", file=sys.stderr)
+        result["f_whatif"] = bench_whatif(code, ANCHOR)
     result["programme"] = code
     return result
 
@@ -818,6 +887,14 @@ def table(results: list[dict]) -> str:
                     f"{e['floor_rows_per_s']} rows/s"
                     + (f" (error: {e['error']})" if e["error"] else "")
                 )
+        if f := r.get("f_whatif"):
+            lines.append(
+                f"f  what-if of {r.get('programme')} ({f['draft']}; measures "
+                f"{', '.join(str(c) for c in f['programmes'])}): {f['whatif_s']} s, "
+                f"{f['whatif_queries']} queries; scan of the same programme {f['scan_s']} s; "
+                f"ratio {f['ratio']}x [target {TARGETS['f_whatif_over_scan']}] "
+                f"(medians of {f['runs']})"
+            )
     counted = [r for r in results if "d_queries" in r]
     if len(counted) > 1:
         names = counted[0]["d_queries"].keys()
@@ -825,6 +902,13 @@ def table(results: list[dict]) -> str:
         lines.append(
             "d  query counts equal across sizes: "
             + ("yes" if not unequal else "NO for " + ", ".join(unequal))
+        )
+    timed = [r for r in results if "f_whatif" in r]
+    if len(timed) > 1:
+        queries = {r["f_whatif"]["whatif_queries"] for r in timed}
+        lines.append(
+            "f  what-if query count equal across sizes: "
+            + ("yes" if len(queries) == 1 else f"NO ({sorted(queries)})")
         )
     return "\n".join(lines)
 
@@ -834,7 +918,7 @@ def main() -> int:
     parser.add_argument("--size", nargs="+", choices=list(SIZES), default=["small"])
     parser.add_argument("--json", type=Path, help="Also write the results to this file.")
     parser.add_argument("--fresh", action="store_true", help="Regenerate the size's database.")
-    parser.add_argument("--only", nargs="+", choices=list("abcde"), help="Run only these items.")
+    parser.add_argument("--only", nargs="+", choices=list("abcdef"), help="Run only these items.")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per run (b).")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (b).")
     parser.add_argument(
