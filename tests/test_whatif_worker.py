@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
+from gcaptrack.broker import redis_client
 from gcaptrack.celery import app as celery_app
-from programs.balance.triggers import redis_client
 from programs.models import Flag, LeadershipRole
 from programs.scenarios import load_scenario_files
 from programs.whatif.evaluate import evaluate_draft

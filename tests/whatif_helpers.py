@@ -9,11 +9,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core import mail
 
+from gcaptrack.broker import redis_client
 from gcaptrack.celery import app as celery_app
 from programs import data_version
 from programs.balance.scan import scan_all
-from programs.balance.triggers import pending_key, redis_client
 from programs.scenarios import load_scenario_files
+from programs.services.scan_queue import pending_key
 from tests.scenario_helpers import census
 
 SEEDS = sorted((Path(settings.BASE_DIR) / "seeds").glob("*.yaml"))
