@@ -22,7 +22,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
-from programs.balance.metrics import NationBalance, PairBalance, ProgrammeBalance
+from programs.balance.metrics import GlobalReturn, NationBalance, PairBalance, ProgrammeBalance
 from programs.models import (
     Agreement,
     ApiToken,
@@ -43,6 +43,7 @@ from programs.models import (
     WorkshareAllocation,
 )
 from programs.models.nations import agreement_nations_error, stake_total_error
+from programs.models.programmes import currency_validator
 
 PROVENANCE = ["source", "confidence"]
 #: Provenance and the releasability marking of a tracked resource.
@@ -682,6 +683,25 @@ class BalanceQuerySerializer(serializers.Serializer):
         choices=["nations", "pairs", "open_flags"],
         default="nations",
         help_text="For ?format=csv: which table to return (XLSX has all three sheets).",
+    )
+
+
+GlobalReturnSerializer = dataclass_serializer(GlobalReturn, "GlobalReturnSerializer")
+
+
+class GlobalReturnsSerializer(serializers.Serializer):
+    as_of = serializers.DateField(read_only=True)
+    results = GlobalReturnSerializer(many=True, read_only=True)
+
+
+class GlobalReturnsQuerySerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, help_text="Compute the global returns as of this day (default today)."
+    )
+    currency = serializers.CharField(
+        required=False,
+        validators=[currency_validator],
+        help_text="Only the programmes of this currency (ISO 4217, e.g. EUR).",
     )
 
 

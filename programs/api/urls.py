@@ -27,6 +27,7 @@ router.register("tokens", views.ApiTokenViewSet, basename="token")
 urlpatterns = [
     *router.urls,
     path("tasks/<uuid:task_id>/", views.TaskView.as_view(), name="task"),
+    path("global-returns/", views.GlobalReturnsView.as_view(), name="global-returns"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from a URL instead of inline, so the content
     # security policy can keep script-src 'self'.
