@@ -4,12 +4,15 @@ is not `reported`; the demo's flags are the documented list; Eurofighter tells 1
 today; the global-balance panel and API show every nation in two or more EUR programmes."""
 
 import datetime
+from io import StringIO
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -18,6 +21,7 @@ from programs.balance.scan import scan_all
 from programs.management.commands.demo import seed_files
 from programs.models import Flag, Nation, Programme
 from programs.scenarios import load_scenario_files
+from tests.factories import ClearanceFactory
 from tests.scenario_helpers import census
 
 pytestmark = pytest.mark.django_db
@@ -120,9 +124,9 @@ def test_every_record_has_a_source_or_says_it_is_not_reported(seed):
 
 
 def demo_flags() -> dict[str, list[dict]]:
-    """The open flags after loading every seed and scanning today, as the demo does."""
-    load_scenario_files(SEEDS)
-    scan_all()
+    """The open flags after ``demo --no-serve`` (every seed loaded, every programme scanned
+    today), by programme code (``global`` for the cross-programme rule)."""
+    call_command("demo", "--no-serve", stdout=StringIO())
     found: dict[str, list[dict]] = {}
     for flag in Flag.objects.filter(status=Flag.Status.OPEN).prefetch_related("counterparts"):
         entry = {"rule": flag.rule, "nation": flag.nation.code, "severity": flag.severity}
@@ -279,3 +283,38 @@ def test_the_portfolio_pair_and_flags_pages_show_the_seeded_programmes(analyst_c
     assert flags.status_code == 200
     assert "Spain holds 0 of 14 leadership weight" in html
     assert "Germany holds 2 of 14 leadership weight" in html
+
+
+def global_returns_of(user) -> dict[str, list[str]]:
+    client = APIClient(HTTP_X_FORWARDED_PROTO="https")
+    client.force_authenticate(user)
+    response = client.get("/api/v1/global-returns/", {"currency": "EUR"})
+    assert response.status_code == 200, response.content
+    return {row["nation"]: row["programmes"] for row in response.json()["results"]}
+
+
+def test_the_global_balance_api_counts_only_what_a_restricted_user_sees(analyst):
+    load_scenario_files(SEEDS)
+    meteor = Programme.objects.get(code="METEOR")
+    meteor.releasable_to.set(Nation.objects.filter(code__in=["GBR", "ITA"]))
+    french = ClearanceFactory(user__groups=["analyst"], nation=Nation.objects.get(code="FRA")).user
+
+    assert global_returns_of(analyst) == EUR_GLOBAL
+    # Without Meteor France takes part in one EUR programme it sees (FCAS); the UK and Italy
+    # in one (Eurofighter); Germany and Spain in two.
+    assert global_returns_of(french) == {
+        "DEU": ["EUROFIGHTER", "FCAS"],
+        "ESP": ["EUROFIGHTER", "FCAS"],
+    }
+
+
+def test_the_global_balance_api_costs_the_same_queries_for_three_programmes_or_eleven(
+    analyst, django_assert_max_num_queries
+):
+    load_scenario_files([REFERENCE, SEEDS_DIR / "eurofighter.yaml", SEEDS_DIR / "meteor.yaml"])
+    with CaptureQueriesContext(connection) as few:
+        assert set(global_returns_of(analyst)) == {"DEU", "ESP", "GBR", "ITA"}
+
+    load_scenario_files(SEEDS)
+    with django_assert_max_num_queries(len(few)):
+        assert global_returns_of(analyst) == EUR_GLOBAL
