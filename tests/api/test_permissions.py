@@ -45,6 +45,8 @@ def _url(pattern: URLPattern, world, analyst_user) -> str:
     if getattr(view, "view_class", None) is TaskView:
         return reverse("api:task", args=[uuid.uuid4()])
     cls = view.cls
+    if not hasattr(cls, "lookup_field"):  # a view of no record (the global returns)
+        return reverse(f"api:{name}")
     kwarg = cls.lookup_url_kwarg or cls.lookup_field
     if f"<{kwarg}>" not in str(pattern.pattern) and kwarg not in pattern.pattern.regex.groupindex:
         return reverse(f"api:{name}")
