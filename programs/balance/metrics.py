@@ -273,32 +273,39 @@ def sql_sources(nation_id: int | None, *models) -> SqlSources:
 
 
 def work_by_nation(
-    programme_ids: list[int], as_of: datetime.date, *, nation_id: int | None = None
+    programme_ids: list[int],
+    as_of: datetime.date | None = None,
+    *,
+    nation_id: int | None = None,
 ) -> dict[tuple[int, int], Decimal]:
     """Work of the programmes per (programme id, nation id) as of a day, looking through joint
     ventures.
 
-    Only allocations whose period starts on or before ``as_of`` count (SPEC §2: one that starts
-    later was not yet placed on that day). Work placed with an organisation that has a nation
-    counts for that nation; work placed with a venture is split by its stakes, each divided by
-    the venture's actual stake total (three stakes of 33.3 % make 99.9 %, and each owner gets a
-    third), recursively. With a viewer ``nation_id``, only the allocations, packages,
+    Only allocations whose period starts on or before ``as_of`` (default today) count (SPEC §2:
+    one that starts later was not yet placed on that day). Work placed with an organisation
+    that has a nation counts for that nation; work placed with a venture is split by its
+    stakes, each divided by the venture's actual stake total (three stakes of 33.3 % make
+    99.9 %, and each owner gets a third), recursively. With a viewer ``nation_id``, only the allocations, packages,
     organisations and stakes visible to it count.
     """
     return work_and_totals(programme_ids, as_of, nation_id=nation_id)[0]
 
 
 def work_and_totals(
-    programme_ids: list[int], as_of: datetime.date, *, nation_id: int | None = None
+    programme_ids: list[int],
+    as_of: datetime.date | None = None,
+    *,
+    nation_id: int | None = None,
 ) -> tuple[dict[tuple[int, int], Decimal], dict[int, Decimal]]:
     """``work_by_nation`` and each programme's total work as of a day, in one statement.
 
-    The total is every allocation of the programme started on or before ``as_of`` (visible to
-    ``nation_id``), attributed to a nation or not; it is summed from the same grouped
-    allocations the look-through starts from, so the allocations are read once.
+    The total is every allocation of the programme started on or before ``as_of`` (default
+    today; visible to ``nation_id``), attributed to a nation or not; it is summed from the same
+    grouped allocations the look-through starts from, so the allocations are read once.
     """
     if not programme_ids:
         return {}, {}
+    as_of = as_of or timezone.localdate()
     src = sql_sources(nation_id, OwnershipStake, WorkshareAllocation, WorkPackage, Organisation)
     sql = f"""
         WITH RECURSIVE{src.leading}
