@@ -31,7 +31,7 @@ from programs.access import (
     released,
     validation_errors_by_field,
 )
-from programs.balance.metrics import NationBalance, PairBalance, ProgrammeBalance
+from programs.balance.metrics import GlobalReturn, NationBalance, PairBalance, ProgrammeBalance
 from programs.balance.ties import BlocTie
 from programs.bounds import validate_day
 from programs.models import (
@@ -54,6 +54,7 @@ from programs.models import (
     WorkshareAllocation,
 )
 from programs.models.nations import agreement_nations_error, stake_total_error
+from programs.models.programmes import currency_validator
 
 PROVENANCE = ["source", "confidence"]
 #: Provenance and the releasability marking of a tracked resource.
@@ -729,6 +730,27 @@ PAST_SCAN_REFUSED = (
     "a past day without changing them, use a what-if; an operator can scan a past day with "
     "`manage.py scan --as-of`."
 )
+
+
+GlobalReturnSerializer = dataclass_serializer(GlobalReturn, "GlobalReturnSerializer")
+
+
+class GlobalReturnsSerializer(serializers.Serializer):
+    as_of = serializers.DateField(read_only=True)
+    results = GlobalReturnSerializer(many=True, read_only=True)
+
+
+class GlobalReturnsQuerySerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False,
+        validators=[validate_day],
+        help_text="Compute the global returns as of this day (default today).",
+    )
+    currency = serializers.CharField(
+        required=False,
+        validators=[currency_validator],
+        help_text="Only the programmes of this currency (ISO 4217, e.g. EUR).",
+    )
 
 
 class ScanRequestSerializer(serializers.Serializer):

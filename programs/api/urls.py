@@ -29,6 +29,7 @@ urlpatterns = [
     *router.urls,
     path("tasks/<uuid:task_id>/", views.TaskView.as_view(), name="task"),
     path("what-if/", whatif.WhatIfView.as_view(), name="what-if"),
+    path("global-returns/", views.GlobalReturnsView.as_view(), name="global-returns"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from a URL instead of inline, so the content
     # security policy can keep script-src 'self'.

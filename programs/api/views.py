@@ -30,7 +30,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from gcaptrack.errors import RETRY_AFTER_SECONDS
 from programs import data_version
-from programs.access import is_restricted, released, released_flags, released_task_result
+from programs.access import (
+    is_restricted,
+    released,
+    released_flags,
+    released_task_result,
+    viewer_nation,
+)
 from programs.api import filters, serializers
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
 from programs.api.pagination import CursorPagination
@@ -41,6 +47,7 @@ from programs.api.response_cache import rendered_json, viewer_key
 from programs.api.retry import is_lock_conflict, retried_on_lock_conflict
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
+from programs.balance.metrics import global_returns
 from programs.models import (
     Agreement,
     ApiToken,
@@ -572,6 +579,33 @@ class TaskView(JSONErrorsMixin, APIView):
             "error": repr(result.result) if failed else None,
         }
         return Response(serializers.TaskSerializer(data).data)
+
+
+class GlobalReturnsView(JSONErrorsMixin, APIView):
+    """Each nation's global return per currency (SPEC §2, the OCCAR view), over the programmes
+    and rows visible to the user."""
+
+    permission_classes = [IsAnalystOrViewer]
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        parameters=[serializers.GlobalReturnsQuerySerializer],
+        responses={
+            200: serializers.GlobalReturnsSerializer,
+            400: OpenApiResponse(description="A bad `as_of` or `currency`, by field."),
+        },
+        description="For each nation taking part in two or more programmes of one currency "
+        "with contributions and work recorded by `as_of`: its share of all their work over its "
+        "share of all their contributions.",
+    )
+    def get(self, request):
+        query = serializers.GlobalReturnsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        as_of = query.validated_data.get("as_of") or timezone.localdate()
+        rows = global_returns(
+            as_of, query.validated_data.get("currency"), nation_id=viewer_nation(request.user)
+        )
+        return Response(serializers.GlobalReturnsSerializer({"as_of": as_of, "results": rows}).data)
 
 
 class ApiTokenViewSet(

@@ -282,29 +282,39 @@ def sql_sources(nation_id: int | None, *models) -> SqlSources:
 
 
 def work_by_nation(
-    programme_ids: list[int], *, nation_id: int | None = None
+    programme_ids: list[int],
+    as_of: datetime.date | None = None,
+    *,
+    nation_id: int | None = None,
 ) -> dict[tuple[int, int], Decimal]:
-    """Work of the programmes per (programme id, nation id), looking through joint ventures.
+    """Work of the programmes per (programme id, nation id) as of a day, looking through joint
+    ventures.
 
-    Work placed with an organisation that has a nation counts for that nation; work placed with
-    a venture is split by its stakes, each divided by the venture's actual stake total (three
-    stakes of 33.3 % make 99.9 %, and each owner gets a third), recursively. With a viewer
-    ``nation_id``, only the allocations, packages, organisations and stakes visible to it count.
+    Only allocations whose period starts on or before ``as_of`` (default today) count (SPEC §2:
+    one that starts later was not yet placed on that day). Work placed with an organisation
+    that has a nation counts for that nation; work placed with a venture is split by its
+    stakes, each divided by the venture's actual stake total (three stakes of 33.3 % make
+    99.9 %, and each owner gets a third), recursively. With a viewer ``nation_id``, only the allocations, packages,
+    organisations and stakes visible to it count.
     """
-    return work_and_totals(programme_ids, nation_id=nation_id)[0]
+    return work_and_totals(programme_ids, as_of, nation_id=nation_id)[0]
 
 
 def work_and_totals(
-    programme_ids: list[int], *, nation_id: int | None = None
+    programme_ids: list[int],
+    as_of: datetime.date | None = None,
+    *,
+    nation_id: int | None = None,
 ) -> tuple[dict[tuple[int, int], Decimal], dict[int, Decimal]]:
-    """``work_by_nation`` and each programme's total work, in one statement.
+    """``work_by_nation`` and each programme's total work as of a day, in one statement.
 
-    The total is every allocation of the programme (visible to ``nation_id``), attributed to a
-    nation or not; it is summed from the same grouped allocations the look-through starts from,
-    so the allocations are read once.
+    The total is every allocation of the programme started on or before ``as_of`` (default
+    today; visible to ``nation_id``), attributed to a nation or not; it is summed from the same
+    grouped allocations the look-through starts from, so the allocations are read once.
     """
     if not programme_ids:
         return {}, {}
+    as_of = as_of or timezone.localdate()
     src = sql_sources(nation_id, OwnershipStake, WorkshareAllocation, WorkPackage, Organisation)
     sql = f"""
         WITH RECURSIVE{src.leading}
@@ -316,6 +326,7 @@ def work_and_totals(
             FROM {src[WorkshareAllocation]} wa
             JOIN {src[WorkPackage]} wp ON wp.id = wa.work_package_id
             WHERE wp.programme_id IN ({_placeholders(programme_ids)})
+              AND wa.period_start <= %s
             GROUP BY wp.programme_id, wa.organisation_id
             UNION ALL
             SELECT placed.programme_id, s.owner_id,
@@ -337,7 +348,7 @@ def work_and_totals(
     work: dict[tuple[int, int], Decimal] = {}
     totals: dict[int, Decimal] = {}
     with statement_cursor() as cursor:
-        cursor.execute(sql, [*src.params, *programme_ids, MAX_LOOK_THROUGH_DEPTH])
+        cursor.execute(sql, [*src.params, *programme_ids, as_of, MAX_LOOK_THROUGH_DEPTH])
         for pid, nid, amount in cursor.fetchall():
             if nid is None:
                 totals[pid] = money(amount)
@@ -638,12 +649,14 @@ def _participations(programme_id: int, nation_id: int | None = None) -> dict[int
 def _nation_sums(
     programme_id: int, as_of: datetime.date, nation_id: int | None = None
 ) -> tuple[dict[int, Decimal], dict[int, tuple[int, int]], dict[int, tuple[int, int, int]]]:
-    """Per nation id, in one statement: contributed money; (leadership weight, roles held) of
-    the roles in force on the day; (votes, vetoes, chairs) of the seats."""
+    """Per nation id, in one statement: money contributed by the day (periods started on or
+    before it); (leadership weight, roles held) of the roles in force on the day; (votes,
+    vetoes, chairs) of the seats."""
     src = sql_sources(nation_id, Contribution, LeadershipRole, Seat)
     sql = f"""
         {src.with_clause}SELECT 'contributed', nation_id, SUM(amount), 0, 0, 0
-        FROM {src[Contribution]} WHERE programme_id = %s GROUP BY nation_id
+        FROM {src[Contribution]} WHERE programme_id = %s AND period_start <= %s
+        GROUP BY nation_id
         UNION ALL
         SELECT 'roles', nation_id, NULL, SUM(weight), COUNT(*), 0
         FROM {src[LeadershipRole]}
@@ -661,7 +674,9 @@ def _nation_sums(
     roles: dict[int, tuple[int, int]] = {}
     seats: dict[int, tuple[int, int, int]] = {}
     with statement_cursor() as cursor:
-        cursor.execute(sql, [*src.params, programme_id, programme_id, as_of, as_of, programme_id])
+        cursor.execute(
+            sql, [*src.params, programme_id, as_of, programme_id, as_of, as_of, programme_id]
+        )
         for kind, nid, amount, first, second, third in cursor.fetchall():
             if kind == "contributed":
                 contributed[nid] = money(amount)
@@ -767,7 +782,7 @@ def programme_balance(
         and (row["left_on"] is None or row["left_on"] > as_of)
     }
     contributed, roles, seats = _nation_sums(pid, as_of, nation_id)
-    work_per_programme, totals = work_and_totals([pid], nation_id=nation_id)
+    work_per_programme, totals = work_and_totals([pid], as_of, nation_id=nation_id)
     work = {nid: amount for (_, nid), amount in work_per_programme.items()}
     total_work = totals.get(pid, money(0))
     ballots, pair_votes, carried = _votes(pid, nation_id)
@@ -980,7 +995,8 @@ def global_returns(
 ) -> list[GlobalReturn]:
     """Each nation's return across the programmes of one currency (the OCCAR view, SPEC §2).
 
-    Counts the programmes of the currency with both contributions and work recorded; a nation
+    Counts the programmes of the currency with both contributions and work recorded by the day
+    (periods started on or before it, as everywhere in SPEC §2); a nation
     taking part (joined on or before the day) in two or more of them gets its share of all
     their work over its share of all their contributions. With a viewer ``nation_id``, over the
     programmes and rows visible to that nation only.
@@ -990,15 +1006,13 @@ def global_returns(
     def visible(queryset):
         return released_to(queryset, nation_id)
 
+    contributions_by = Contribution.objects.filter(period_start__lte=as_of)
+    allocations_by = WorkshareAllocation.objects.filter(period_start__lte=as_of)
     # EXISTS, not joins: a join of contributions with allocations multiplies their rows.
     programmes = visible(Programme.objects.all()).filter(
-        Exists(visible(Contribution.objects.filter(programme=OuterRef("pk"), amount__gt=0))),
+        Exists(visible(contributions_by.filter(programme=OuterRef("pk"), amount__gt=0))),
         Exists(
-            visible(
-                WorkshareAllocation.objects.filter(
-                    work_package__programme=OuterRef("pk"), amount__gt=0
-                )
-            )
+            visible(allocations_by.filter(work_package__programme=OuterRef("pk"), amount__gt=0))
         ),
     )
     if currency:
@@ -1011,11 +1025,11 @@ def global_returns(
     ids = sorted(programme_rows)
     contributions = {
         (row["programme_id"], row["nation_id"]): money(row["total"])
-        for row in visible(Contribution.objects.filter(programme_id__in=ids))
+        for row in visible(contributions_by.filter(programme_id__in=ids))
         .values("programme_id", "nation_id")
         .annotate(total=Sum("amount"))
     }
-    work, work_totals = work_and_totals(ids, nation_id=nation_id)
+    work, work_totals = work_and_totals(ids, as_of, nation_id=nation_id)
     taking_part: dict[tuple[int, str], list[int]] = defaultdict(list)
     names: dict[int, tuple[str, str]] = {}
     for row in (

@@ -1056,12 +1056,16 @@ def _fill_money(
     today: datetime.date,
     nation_id: int | None = None,
 ) -> None:
-    """Contribution shares (recorded, else agreed, else equal: SPEC §2) and work of a and b,
-    over the rows visible to the viewer ``nation_id`` (all for None)."""
+    """Contribution shares (recorded, else agreed, else equal: SPEC §2) and work of a and b as
+    of ``today`` (money whose period started by then), over the rows visible to the viewer
+    ``nation_id`` (all for None)."""
     contributed: dict[tuple[int, int], Decimal] = {}
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for row in (
-        released_to(Contribution.objects.filter(programme_id__in=shared_ids), nation_id)
+        released_to(
+            Contribution.objects.filter(programme_id__in=shared_ids, period_start__lte=today),
+            nation_id,
+        )
         .values("programme_id", "nation_id")
         .annotate(total=Sum("amount"))
         .order_by()
@@ -1080,14 +1084,16 @@ def _fill_money(
     work_totals = {
         row["work_package__programme_id"]: row["total"]
         for row in released_to(
-            WorkshareAllocation.objects.filter(work_package__programme_id__in=shared_ids),
+            WorkshareAllocation.objects.filter(
+                work_package__programme_id__in=shared_ids, period_start__lte=today
+            ),
             nation_id,
         )
         .values("work_package__programme_id")
         .annotate(total=Sum("amount"))
         .order_by()
     }
-    work = work_by_nation(shared_ids, nation_id=nation_id)
+    work = work_by_nation(shared_ids, today, nation_id=nation_id)
 
     for pid, shared in programmes.items():
         if totals[pid] > 0:

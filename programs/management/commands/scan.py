@@ -20,7 +20,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--programme", metavar="CODE", help="Scan only this programme.")
         parser.add_argument(
-            "--as-of", metavar="DATE", help="Judge dates as of this day (default today)."
+            "--as-of",
+            metavar="DATE",
+            help="Judge dates and count money (periods started by then) as of this day "
+            "(default today).",
         )
 
     def handle(self, *args, programme=None, as_of=None, **options):
