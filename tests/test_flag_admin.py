@@ -126,7 +126,7 @@ def test_changelist_filters_and_search(analyst_client, flags):
     assert by_rule.context["cl"].result_count == 1
     by_nation = analyst_client.get(CHANGELIST, {"nation__id__exact": flags[0].nation_id})
     assert by_nation.context["cl"].result_count == len(flags)
-    found = analyst_client.get(CHANGELIST, {"q": "tied since 1970"})
+    found = analyst_client.get(CHANGELIST, {"q": "tie index 16.97 since 1970"})
     assert found.context["cl"].result_count == 1
     for params in ({"severity": "critical"}, {"status": "open"}, {"programme__id__exact": "1"}):
         assert analyst_client.get(CHANGELIST, params).status_code == 200
