@@ -344,7 +344,7 @@ def releasable_nations_error(user, nation_ids: set[int], record: Model | None = 
             "participant of its programme it names)."
         )
     ceiling = _release_ceiling(record)
-    beyond = set(nation_ids) - ceiling if ceiling is not None else set()
+    beyond = set(nation_ids) - ceiling - _stored_marking(record) if ceiling is not None else set()
     if beyond:
         return (
             f"{_codes(beyond)} may not be added: the programme is released only to "
@@ -425,6 +425,14 @@ def _already_withheld(record: Model) -> set[int]:
         for nation_id in owning_nations(record)
         if not released_to(stored, nation_id).exists()
     }
+
+
+def _stored_marking(record: Model) -> set[int]:
+    """The stored record's marking: what it is already released to may stay."""
+    if record.pk is None:
+        return set()
+    through, own = _through(type(record))
+    return set(through.objects.filter(**{own: record.pk}).values_list("nation_id", flat=True))
 
 
 def _release_ceiling(record: Model) -> set[int] | None:

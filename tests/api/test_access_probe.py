@@ -335,3 +335,20 @@ def test_a_share_total_refusal_gives_no_total_that_would_count_a_hidden_share(wo
     assert hidden.status_code == visible.status_code == 400
     assert hidden.json() == visible.json()
     assert hidden.json()["agreed_share"] == ["Agreed shares of GCAP would sum to over 100%."]
+
+
+def test_a_release_an_unrestricted_analyst_widened_may_stay_in_a_restricted_edit(
+    world, jpn_api, api
+):
+    contribution = world.records["contribution"]
+    url = f"/api/v1/contributions/{contribution.pk}/"
+    assert (
+        api.patch(url, {"releasable_to": ["GBR", "JPN", "FRA"]}, format="json").status_code == 200
+    )
+
+    kept = jpn_api.patch(url, {"releasable_to": ["GBR", "JPN", "FRA"]}, format="json")
+
+    assert kept.status_code == 200, kept.content
+    assert jpn_api.patch(url, {"releasable_to": ["GBR", "JPN"]}, format="json").status_code == 200
+    again = jpn_api.patch(url, {"releasable_to": ["GBR", "JPN", "FRA"]}, format="json")
+    assert again.status_code == 400, "once narrowed, FRA is beyond GCAP's release again"
