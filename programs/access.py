@@ -28,11 +28,13 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from programs import data_version
 from programs import models as m
@@ -522,3 +524,19 @@ def released_task_result(result, user):
             summary["snapshots"] = None
         narrowed.append(summary)
     return narrowed if isinstance(result, list) else narrowed[0]
+
+
+def released_log_entries(entries: QuerySet, user) -> QuerySet:
+    """Admin log entries (``LogEntry``) of records the user may see; entries of other models
+    (users, tokens) are left as they are."""
+    nation_id = viewer_nation(user)
+    if nation_id is None:
+        return entries
+    for model, content_type in ContentType.objects.get_for_models(*RELEASE_PATHS).items():
+        visible = released_to(model.objects.all(), nation_id).annotate(
+            logged_id=Cast("pk", TextField())
+        )
+        entries = entries.exclude(
+            Q(content_type=content_type) & ~Q(object_id__in=visible.values("logged_id"))
+        )
+    return entries

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from programs import models
@@ -274,3 +276,29 @@ def test_the_admin_import_refuses_a_hidden_key_with_the_neutral_message_and_audi
     assert models.Contribution.objects.count() == count
     audited = [r.getMessage() for r in caplog.records if r.name == "programs.audit"]
     assert len(audited) == 1 and "user=jp-analyst" in audited[0]
+
+
+# -- the admin log ----------------------------------------------------------------------------
+
+
+def test_recent_actions_leave_out_entries_of_records_since_hidden(probe, jpn):
+    """The admin index lists the user's own recent actions by the record's text as it was; once
+    the record is hidden from them, its entry is left out."""
+    jp_user = models.Clearance.objects.get(nation=probe.nations["JPN"]).user
+    record = factories.ContributionFactory(
+        programme=probe.gcap, nation=probe.nations["GBR"], period_start=datetime.date(2027, 1, 1)
+    )
+    LogEntry.objects.create(
+        user=jp_user,
+        content_type=ContentType.objects.get_for_model(models.Contribution),
+        object_id=str(record.pk),
+        object_repr="QX figure as it was QX",
+        action_flag=CHANGE,
+    )
+    assert "QX figure as it was QX" in jpn.get("/admin/").content.decode()
+
+    record.releasable_to.set([probe.nations["GBR"], probe.nations["ITA"]])
+
+    page = jpn.get("/admin/")
+    assert page.status_code == 200
+    assert "QX figure as it was QX" not in page.content.decode()
