@@ -962,7 +962,7 @@ def _release_of(programme: models.Programme) -> set[str]:
     return _marking(programme) or _participants(programme.pk)
 
 
-def _report(capsys, what: str, who: str, tried: int) -> None:
+def _report_cases(capsys, what: str, who: str, tried: int) -> None:
     with capsys.disabled():
         print(f"\n[matrix] {what} as {who}: {tried} cases")
 
@@ -999,7 +999,7 @@ def test_a_taken_key_reads_alike_whether_its_holder_is_hidden_or_visible(world, 
                     f"{url} as {obj!r}",
                     f"hidden holder: {hidden.json()}; visible holder: {visible.json()}",
                 )
-    _report(capsys, "taken keys", who, tried)
+    _report_cases(capsys, "taken keys", who, tried)
     assert tried, "the world has records hidden by their own marking"
     assert not case.failures, "\n".join(case.failures)
 
@@ -1043,7 +1043,7 @@ def test_a_restricted_release_edit_never_takes_a_record_from_its_nations(world, 
                     case.fail("PATCH", f"{url} {marking}", f"taken from {sorted(taken)}")
                 if now - ceiling:
                     case.fail("PATCH", f"{url} {marking}", f"released to {sorted(now - ceiling)}")
-    _report(capsys, "release edits", who, tried)
+    _report_cases(capsys, "release edits", who, tried)
     assert tried
     assert not case.failures, "\n".join(case.failures)
 
@@ -1076,7 +1076,7 @@ def test_a_refused_deletion_reads_alike_and_a_deletion_destroys_nothing_hidden(w
                 case.fail("DELETE", url, f"answers {response.status_code}")
             if gone:
                 case.fail("DELETE", url, f"destroyed hidden records: {gone}")
-    _report(capsys, f"deletions ({refused} refused)", who, tried)
+    _report_cases(capsys, f"deletions ({refused} refused)", who, tried)
     assert tried and refused
     assert not case.failures, "\n".join(case.failures)
 
@@ -1109,7 +1109,7 @@ def test_history_names_nothing_hidden_a_past_version_pointed_at(world, who, caps
                         case.request("GET", reverse(_history_name(model), args=[obj.pk]))
                         transaction.set_rollback(True)
                     tried += 1
-    _report(capsys, "history of moved records", who, tried)
+    _report_cases(capsys, "history of moved records", who, tried)
     assert tried
     assert not case.failures, "\n".join(case.failures)
 
@@ -1150,7 +1150,7 @@ def test_no_restricted_analyst_scans_any_programme_on_any_day(world, who, capsys
             if response.status_code != 403:
                 case.fail("POST", f"{url} {body}", f"answers {response.status_code}, not 403")
     after = list(models.Flag.objects.order_by("pk").values_list("pk", "status", "last_seen_at"))
-    _report(capsys, "scans", who, tried)
+    _report_cases(capsys, "scans", who, tried)
     assert flags == after
     assert not case.failures, "\n".join(case.failures)
 
