@@ -27,11 +27,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from programs import data_version
 from programs import models as m
@@ -335,7 +337,7 @@ def releasable_nations_error(user, nation_ids: set[int], record: Model | None = 
             "participant of its programme it names)."
         )
     ceiling = _release_ceiling(record)
-    beyond = set(nation_ids) - ceiling if ceiling is not None else set()
+    beyond = set(nation_ids) - ceiling - _stored_marking(record) if ceiling is not None else set()
     if beyond:
         return (
             f"{_codes(beyond)} may not be added: the programme is released only to "
@@ -416,6 +418,14 @@ def _already_withheld(record: Model) -> set[int]:
         for nation_id in owning_nations(record)
         if not released_to(stored, nation_id).exists()
     }
+
+
+def _stored_marking(record: Model) -> set[int]:
+    """The stored record's marking: what it is already released to may stay."""
+    if record.pk is None:
+        return set()
+    through, own = _through(type(record))
+    return set(through.objects.filter(**{own: record.pk}).values_list("nation_id", flat=True))
 
 
 def _release_ceiling(record: Model) -> set[int] | None:
@@ -505,3 +515,19 @@ def released_task_result(result, user):
             summary["snapshots"] = None
         narrowed.append(summary)
     return narrowed if isinstance(result, list) else narrowed[0]
+
+
+def released_log_entries(entries: QuerySet, user) -> QuerySet:
+    """Admin log entries (``LogEntry``) of records the user may see; entries of other models
+    (users, tokens) are left as they are."""
+    nation_id = viewer_nation(user)
+    if nation_id is None:
+        return entries
+    for model, content_type in ContentType.objects.get_for_models(*RELEASE_PATHS).items():
+        visible = released_to(model.objects.all(), nation_id).annotate(
+            logged_id=Cast("pk", TextField())
+        )
+        entries = entries.exclude(
+            Q(content_type=content_type) & ~Q(object_id__in=visible.values("logged_id"))
+        )
+    return entries

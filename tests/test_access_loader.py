@@ -128,8 +128,11 @@ def test_a_restricted_user_must_keep_their_own_nation_in_a_marking_they_load():
         load(marked(text), name="scenarios/mine.yaml", user=user)
 
     assert caught.value.errors == [
+        # Nor may they release the programme beyond its participants (issue #18).
+        "scenarios/mine.yaml: programmes[0] (DEMO): releasable_to: CCC may not be added: the "
+        "programme is released only to AAA, BBB.",
         "scenarios/mine.yaml: contributions[0] (DEMO/AAA/2020-01-01): releasable_to: Keep your "
-        "own nation in the list: you could no longer see the record."
+        "own nation in the list: you could no longer see the record.",
     ]
     assert codes(models.Contribution.objects.get()) == []
 
@@ -152,3 +155,23 @@ def test_every_nation_of_gcap_sees_gcap_in_full_after_loading_the_seeds():
     # Sweden takes no part in GCAP: it sees the history, not GCAP.
     swe = models.Nation.objects.get(code="SWE")
     assert not released_to(models.Programme.objects.filter(code="GCAP"), swe.pk).exists()
+
+
+def test_a_restricted_user_cannot_load_a_marking_that_takes_a_record_from_its_nation():
+    """Issue #18 finding 4 through a scenario file: Borduria's analyst may not release
+    Arstotzka's own contribution to Borduria only."""
+    text = with_cascadia()
+    load(text)
+    user = factories.UserFactory(username="bo", groups=["analyst"])
+    factories.ClearanceFactory(user=user, nation=models.Nation.objects.get(code="BBB"))
+    taken = replace_once(text, "amount: 100}", "amount: 100, releasable_to: [BBB]}")
+
+    with pytest.raises(ScenarioError) as caught:
+        load(taken, name="scenarios/mine.yaml", user=user)
+
+    assert caught.value.errors == [
+        "scenarios/mine.yaml: contributions[0] (DEMO/AAA/2020-01-01): releasable_to: Keep AAA "
+        "in the list: the record is theirs (its own nation or a participant of its programme "
+        "it names)."
+    ]
+    assert codes(models.Contribution.objects.get()) == []

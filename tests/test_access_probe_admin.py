@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from programs import models
 from programs.admin.base import HIDDEN
@@ -246,3 +249,56 @@ def test_a_restricted_analyst_sees_only_their_own_scenario_loads_and_loaders(pro
     everyone = [s for s in everything.context["cl"].filter_specs if s.field_path == "loaded_by"]
     assert sorted(name for _, name in everyone[0].lookup_choices) == ["jp-analyst", "lead"]
     assert jpn.get(admin_url(models.ScenarioLoad, "change", mine.pk)).status_code == 200
+
+
+def test_the_admin_import_refuses_a_hidden_key_with_the_neutral_message_and_audits_it(
+    probe, jpn, caplog
+):
+    """Probe finding 1 through the admin's CSV import: the row whose key a hidden record holds
+    reads like any taken key, and the attempt is audited."""
+    caplog.set_level(logging.WARNING, logger="programs.audit")
+    text = (
+        "programme,nation,period_start,period_end,amount,source,confidence\n"
+        "GCAP,GBR,2024-01-01,,5.00,,\n"
+    )
+    upload = SimpleUploadedFile("rows.csv", text.encode(), content_type="text/csv")
+    count = models.Contribution.objects.count()
+
+    preview = jpn.post(
+        admin_url(models.Contribution, "import"),
+        {"resource": "0", "format": "0", "import_file": upload},
+    )
+
+    assert preview.status_code == 200
+    assert preview.context.get("confirm_form") is None, "nothing to confirm"
+    page = preview.content.decode()
+    assert TAKEN_KEY_MESSAGE.format(key="programme, nation and period start") in page
+    assert models.Contribution.objects.count() == count
+    audited = [r.getMessage() for r in caplog.records if r.name == "programs.audit"]
+    assert len(audited) == 1 and "user=jp-analyst" in audited[0]
+
+
+# -- the admin log ----------------------------------------------------------------------------
+
+
+def test_recent_actions_leave_out_entries_of_records_since_hidden(probe, jpn):
+    """The admin index lists the user's own recent actions by the record's text as it was; once
+    the record is hidden from them, its entry is left out."""
+    jp_user = models.Clearance.objects.get(nation=probe.nations["JPN"]).user
+    record = factories.ContributionFactory(
+        programme=probe.gcap, nation=probe.nations["GBR"], period_start=datetime.date(2027, 1, 1)
+    )
+    LogEntry.objects.create(
+        user=jp_user,
+        content_type=ContentType.objects.get_for_model(models.Contribution),
+        object_id=str(record.pk),
+        object_repr="QX figure as it was QX",
+        action_flag=CHANGE,
+    )
+    assert "QX figure as it was QX" in jpn.get("/admin/").content.decode()
+
+    record.releasable_to.set([probe.nations["GBR"], probe.nations["ITA"]])
+
+    page = jpn.get("/admin/")
+    assert page.status_code == 200
+    assert "QX figure as it was QX" not in page.content.decode()

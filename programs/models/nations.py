@@ -139,11 +139,8 @@ class OwnershipStake(Tracked):
             pk=self.pk
         ).aggregate(total=Sum("percent"))["total"] or Decimal("0")
         if self.percent is not None and others + self.percent > 100 + STAKE_TOTAL_TOLERANCE:
-            raise ValidationError(
-                {
-                    "percent": f"Stakes of {self.venture} would sum to {others + self.percent}%, over 100%."
-                }
-            )
+            # No total: it would include stakes the user may not see (programs.access).
+            raise ValidationError({"percent": f"Stakes of {self.venture} would sum to over 100%."})
 
 
 def stake_total_error(venture_name: str, total: Decimal) -> str | None:

@@ -146,13 +146,9 @@ class Participation(Tracked):
             pk=self.pk
         ).aggregate(total=Sum("agreed_share"))["total"] or Decimal("0")
         if others + self.agreed_share > 100:
+            # No total: it would include shares the user may not see (programs.access).
             raise ValidationError(
-                {
-                    "agreed_share": (
-                        f"Agreed shares of {self.programme} would sum to "
-                        f"{others + self.agreed_share}%, over 100%."
-                    )
-                }
+                {"agreed_share": f"Agreed shares of {self.programme} would sum to over 100%."}
             )
 
 

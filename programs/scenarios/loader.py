@@ -565,6 +565,13 @@ class _FileLoader:
                 rec.error(name, " ".join(messages))
             self.failed_keys.add(cache_key)
             return None, None
+        release_error = releasable is not None and releasable_nations_error(
+            self.user, {nation.pk for nation in releasable}, instance
+        )
+        if release_error:
+            rec.error(RELEASABLE_TO, release_error)
+            self.failed_keys.add(cache_key)
+            return None, None
         if created:
             outcome = CREATED
         elif self.snapshot(instance) != before:

@@ -326,3 +326,36 @@ def test_deleting_an_organisation_reads_the_same_whether_a_hidden_or_visible_rec
     # The unrestricted analyst, who sees everything, is told what is in the way.
     told = api.delete(f"/api/v1/organisations/{visible_partner.pk}/")
     assert "tech-transfer milestones" in told.json()["detail"]
+
+
+def test_a_share_total_refusal_gives_no_total_that_would_count_a_hidden_share(world, jpn_api):
+    """A refusal computed over sibling rows (agreed shares, stakes) names no total: the total
+    would include the share of a participation hidden from the analyst."""
+    italy = models.Participation.objects.get(programme=world.programme, nation__code="ITA")
+    _uk_and_italy_only(world, italy)
+    payload = {"programme": "GCAP", "nation": "FRA", "role": "observer", "agreed_share": "40"}
+
+    hidden = jpn_api.post("/api/v1/participations/", payload, format="json")
+    italy.releasable_to.add(world.nations["JPN"])
+    visible = jpn_api.post("/api/v1/participations/", payload, format="json")
+
+    assert hidden.status_code == visible.status_code == 400
+    assert hidden.json() == visible.json()
+    assert hidden.json()["agreed_share"] == ["Agreed shares of GCAP would sum to over 100%."]
+
+
+def test_a_release_an_unrestricted_analyst_widened_may_stay_in_a_restricted_edit(
+    world, jpn_api, api
+):
+    contribution = world.records["contribution"]
+    url = f"/api/v1/contributions/{contribution.pk}/"
+    assert (
+        api.patch(url, {"releasable_to": ["GBR", "JPN", "FRA"]}, format="json").status_code == 200
+    )
+
+    kept = jpn_api.patch(url, {"releasable_to": ["GBR", "JPN", "FRA"]}, format="json")
+
+    assert kept.status_code == 200, kept.content
+    assert jpn_api.patch(url, {"releasable_to": ["GBR", "JPN"]}, format="json").status_code == 200
+    again = jpn_api.patch(url, {"releasable_to": ["GBR", "JPN", "FRA"]}, format="json")
+    assert again.status_code == 400, "once narrowed, FRA is beyond GCAP's release again"
