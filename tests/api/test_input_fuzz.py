@@ -223,6 +223,8 @@ def test_any_threshold_value_is_refused_on_the_field_or_works_on_page_and_scan(w
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     @given(parameter=st.sampled_from(PARAMETERS), value=threshold_values)
+    @example(parameter=("tech_transfer_overdue", "overdue_days"), value="99999999")
+    @example(parameter=("outvoted", "consecutive_scans"), value="0")
     def case(parameter, value):
         rule, name = parameter
         form = {
