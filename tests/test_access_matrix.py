@@ -632,6 +632,30 @@ def check_dashboard(case: Case, name: str, route: Route) -> None:
             if not visible(case, programme):
                 case.same_as_missing("GET", filtered, response, missing, programme.code)
         return
+    if name == "dashboards:what-if":
+        # The page, and a draft restating the programme: its figures as the viewer sees them.
+        missing = case.request("GET", reverse(name, args=[MISSING_CODE]))
+        for programme in models.Programme.objects.all():
+            url = reverse(name, args=[programme.code])
+            response = case.request("GET", url)
+            draft = f"format: gcaptrack-scenario/1\nprogrammes: [{{code: {programme.code}}}]\n"
+            evaluated = case.request("POST", url, data={"document": draft})
+            if visible(case, programme):
+                if evaluated.status_code != 200:
+                    case.fail("POST", url, f"{evaluated.status_code} for a visible programme")
+            else:
+                case.same_as_missing("GET", url, response, missing, programme.code)
+        return
+    if name.startswith("dashboards:what-if-"):
+        # Saving, copying and deleting drafts: a hidden programme answers like a missing one.
+        args = [MISSING_PK] if name != "dashboards:what-if-save" else []
+        missing = case.request("POST", reverse(name, args=[MISSING_CODE, *args]))
+        for programme in models.Programme.objects.all():
+            if not visible(case, programme):
+                url = reverse(name, args=[programme.code, *args])
+                response = case.request("POST", url)
+                case.same_as_missing("POST", url, response, missing, programme.code)
+        return
     if "<" in route.route:
         case.fail("GET", name, "the matrix does not know how to fill this dashboard URL")
         return
@@ -709,7 +733,8 @@ def _control_must_see() -> set[str]:
         for name in ROUTES
         if name.startswith("api:")
         and name.endswith(("-list", "-detail", "-balance"))
-        and not any(part in name for part in ("nation-", "token-"))
+        # Saved what-if drafts hold a document, no record of the world: nothing to see.
+        and not any(part in name for part in ("nation-", "token-", "whatif-draft-"))
     }
     names |= {"dashboards:portfolio", "dashboards:programme", "admin:autocomplete"}
     return names

@@ -45,6 +45,7 @@ def retried_on_lock_conflict(write: Callable) -> Callable:
             except DatabaseError as error:
                 if tried == attempts or not outermost or not is_lock_conflict(error):
                     raise
+            # A short random pause, so the two writers do not collide again at once.
             time.sleep(random.uniform(0.01, 0.05) * tried)
         raise AssertionError("unreachable")
 
