@@ -7,10 +7,11 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Programmes"
 
     def ready(self) -> None:
-        from programs import data_version, schedules, signals
+        from programs import change_reasons, data_version, schedules, signals
         from programs.api import tokens
 
         signals.connect()
+        change_reasons.connect()
         data_version.connect()
         tokens.connect()
         post_migrate.connect(
