@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from programs.api import views
+from programs.api import changes, views
 
 app_name = "api"
 
@@ -27,6 +27,7 @@ router.register("tokens", views.ApiTokenViewSet, basename="token")
 urlpatterns = [
     *router.urls,
     path("tasks/<uuid:task_id>/", views.TaskView.as_view(), name="task"),
+    path("changes/", changes.ChangeLogView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from a URL instead of inline, so the content
     # security policy can keep script-src 'self'.

@@ -19,5 +19,6 @@ urlpatterns = [
     path("nations/", views.pair_picker, name="pair-picker"),
     path("nations/<str:a>/<str:b>/", views.pair, name="pair"),
     path("flags/", views.flags, name="flags"),
+    path("changes/", views.changes, name="changes"),
     path("flags/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
 ]

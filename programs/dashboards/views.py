@@ -21,14 +21,21 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from programs import changelog
 from programs.access import released, released_flags
 from programs.balance.flags import ACKNOWLEDGE_PERMISSION, FlagStateError, acknowledge_flag
 from programs.dashboards import selectors
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
-from programs.dashboards.forms import AcknowledgeForm, FlagFilterForm, PairForm
+from programs.dashboards.forms import (
+    AcknowledgeForm,
+    ChangeLogFilterForm,
+    FlagFilterForm,
+    PairForm,
+)
 from programs.models import Flag, Nation, Programme
 
 FLAGS_PER_PAGE = 50
+CHANGES_PER_PAGE = 50
 
 
 def _chart_context(**context) -> dict:
@@ -118,6 +125,30 @@ def flags(request: HttpRequest) -> HttpResponse:
             "flags": page_obj.object_list,
             "query": query.urlencode(),
             "nav": "flags",
+        },
+    )
+
+
+@require_GET
+@login_required
+def changes(request: HttpRequest) -> HttpResponse:
+    """The change log: every change to the tracked records the user may see, newest first."""
+    form = ChangeLogFilterForm(request.GET or None, user=request.user)
+    valid = not form.is_bound or form.is_valid()
+    filters = form.filters() if form.is_bound and valid else changelog.ChangeFilters()
+    rows = changelog.change_rows(filters, request.user) if valid else []
+    page_obj = Paginator(rows, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dashboards/changes.html",
+        {
+            "form": form,
+            "page_obj": page_obj,
+            "changes": changelog.changes_on_page(list(page_obj.object_list), request.user),
+            "query": query.urlencode(),
+            "nav": "changes",
         },
     )
 
