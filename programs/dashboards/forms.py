@@ -1,39 +1,33 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.http import QueryDict
 
 from programs import changelog
-from programs.access import released
-from programs.balance.thresholds import RULE_CHOICES
+from programs.access import released, released_flags
+from programs.api.filters import CROSS_PROGRAMME, LIVE, FlagFilter
 from programs.models import Flag, Nation, Programme
 
-STATUS_CHOICES = [
-    ("live", "Open or acknowledged"),
-    ("", "Any status"),
-    *Flag.Status.choices,
-]
 
-
-class FlagFilterForm(forms.Form):
-    """The flags page's filters (GET). Unknown values are form errors, never a 500."""
-
-    programme = forms.ChoiceField(required=False)
-    nation = forms.ChoiceField(required=False)
-    rule = forms.ChoiceField(required=False, choices=[("", "Any rule"), *RULE_CHOICES])
-    severity = forms.ChoiceField(
-        required=False, choices=[("", "Any severity"), *Flag.Severity.choices]
+def flag_filters(data: QueryDict, *, user: Any, choices: dict) -> FlagFilter:
+    """The API's flag filters (one meaning of every filter), for the flags page: the page
+    lists live flags unless asked otherwise, and picks programmes and nations from lists."""
+    data = data.copy()
+    data.setdefault("status", LIVE)
+    filterset = FlagFilter(data, queryset=released_flags(Flag.objects.all(), user))
+    fields = filterset.form.fields
+    fields["programme"].widget = forms.Select(
+        choices=[("", "Any programme"), (CROSS_PROGRAMME, "Cross-programme"), *choices["programme"]]
     )
-    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES)
-
-    def __init__(self, data, *, choices: dict[str, list[tuple[str, str]]]):
-        data = data.copy()
-        data.setdefault("status", "live")
-        super().__init__(data)
-        self.fields["programme"].choices = [
-            ("", "Any programme"),
-            ("-", "Cross-programme"),
-            *choices["programme"],
-        ]
-        self.fields["nation"].choices = [("", "Any nation"), *choices["nation"]]
+    nations = [("", "Any nation"), *choices["nation"]]
+    fields["nation"].label = "Flagged nation"
+    fields["nation"].widget = forms.Select(choices=nations)
+    fields["counterpart"].label = "Counterpart"
+    fields["counterpart"].widget = forms.Select(choices=nations)
+    for name in ("last_seen_after", "last_seen_before"):
+        del fields[name]
+    return filterset
 
 
 class AcknowledgeForm(forms.Form):

@@ -25,13 +25,9 @@ from programs import changelog
 from programs.access import released, released_flags
 from programs.balance.flags import ACKNOWLEDGE_PERMISSION, FlagStateError, acknowledge_flag
 from programs.dashboards import selectors
+from programs.dashboards.downloads import downloads
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
-from programs.dashboards.forms import (
-    AcknowledgeForm,
-    ChangeLogFilterForm,
-    FlagFilterForm,
-    PairForm,
-)
+from programs.dashboards.forms import AcknowledgeForm, ChangeLogFilterForm, PairForm, flag_filters
 from programs.models import Flag, Nation, Programme
 
 FLAGS_PER_PAGE = 50
@@ -63,10 +59,21 @@ def programme(request: HttpRequest, code: str) -> HttpResponse:
                 f"“{request.GET['as_of']}” is not a date (use YYYY-MM-DD); showing today.",
             )
     page = selectors.programme_page(item, as_of, request.user)
+    balance_url = reverse("api:programme-balance", args=[item.code])
     return render(
         request,
         "dashboards/programme.html",
-        _chart_context(page=page, programme=item, nav="programmes"),
+        _chart_context(
+            page=page,
+            programme=item,
+            nav="programmes",
+            balance_downloads=downloads(
+                balance_url, {"as_of": page["as_of"].isoformat(), "section": "nations"}
+            ),
+            flag_downloads=downloads(
+                reverse("api:flag-list"), {"programme": item.code, "status": "live"}
+            ),
+        ),
     )
 
 
@@ -107,23 +114,27 @@ def pair(request: HttpRequest, a: str, b: str) -> HttpResponse:
 @require_GET
 @login_required
 def flags(request: HttpRequest) -> HttpResponse:
-    form = FlagFilterForm(request.GET, choices=selectors.flag_filter_choices(request.user))
-    if form.is_valid():
-        queryset = selectors.filtered_flags(**form.cleaned_data, user=request.user)
+    choices = selectors.flag_filter_choices(request.user)
+    filterset = flag_filters(request.GET, user=request.user, choices=choices)
+    if filterset.is_valid():
+        queryset = selectors.flags_for_page(filterset.qs)
     else:
         queryset = Flag.objects.none()
     paginator = Paginator(queryset, FLAGS_PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    filters = filterset.data.copy()
+    filters.pop("page", None)
     return render(
         request,
         "dashboards/flags.html",
         {
-            "form": form,
+            "form": filterset.form,
             "page_obj": page_obj,
             "flags": page_obj.object_list,
             "query": query.urlencode(),
+            "downloads": downloads(reverse("api:flag-list"), filters),
             "nav": "flags",
         },
     )
