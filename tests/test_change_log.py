@@ -126,7 +126,7 @@ def test_a_reference_to_a_hidden_record_reads_as_not_releasable(demo, analyst):
 
 
 def test_the_change_log_filters_by_programme_nation_model_user_reason_and_dates(demo, analyst):
-    programme, nations, shared, _ = demo
+    _, nations, shared, _ = demo
     other = factories.ProgrammeFactory(code="OTHER")
     client = https_client(analyst)
     change_in_admin(client, shared, "150", "budget revision")
