@@ -254,6 +254,10 @@ EMAIL_BACKEND = env_str(
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gcaptrack@localhost")
+# The site's own address, for the links in e-mails and feeds (they are read away from the site).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# When the daily flag digest is mailed (used when `migrate` first creates that periodic task).
+DIGEST_CRON = env_str("DIGEST_CRON", "0 6 * * *")
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
@@ -305,7 +309,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    # One name for the flag severities, used by flags and by subscriptions' minimum severity.
+    "ENUM_NAME_OVERRIDES": {"SeverityEnum": "programs.models.flags.Flag.Severity"},
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -15,7 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from programs import notifications
+from programs import notifications, subscriptions
 from programs.balance import triggers
 from programs.balance.scan import ScanResult, scan_all, scan_programme
 from programs.models import Programme
@@ -67,10 +67,31 @@ def notify_critical_flags(flag_ids: list[int]) -> int:
     return notifications.notify_critical_flags(flag_ids)
 
 
+@shared_task(name="programs.notify_subscribers", **RETRY)
+def notify_subscribers(flag_ids: list[int]) -> int:
+    """Mail the subscribers of the recent events of these flags; return the mails sent."""
+    return subscriptions.notify_flag_events(flag_ids)
+
+
+@shared_task(name="programs.send_daily_digests", **RETRY)
+def send_daily_digests(day: str | None = None) -> int:
+    """Mail the daily digests of ``day`` (an ISO date; default yesterday)."""
+    return subscriptions.send_daily_digests(_date(day))
+
+
 def _notify_after_commit(results: list[ScanResult]) -> None:
     flag_ids = notifications.newly_critical(results)
     if flag_ids:
         transaction.on_commit(lambda: notify_critical_flags.delay(flag_ids))
+    changed = sorted(
+        {
+            flag.pk
+            for result in results
+            for flag in (*result.opened, *result.updated, *result.resolved)
+        }
+    )
+    if changed:
+        transaction.on_commit(lambda: notify_subscribers.delay(changed))
 
 
 def _date(value: str | None) -> datetime.date | None:

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from programs.api import changes, views
+from programs.api import changes, subscriptions, views
 
 app_name = "api"
 
@@ -23,6 +23,7 @@ router.register("tech-transfers", views.TechTransferViewSet, basename="tech-tran
 router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("flags", views.FlagViewSet, basename="flag")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
+router.register("subscriptions", subscriptions.SubscriptionViewSet, basename="subscription")
 
 urlpatterns = [
     *router.urls,

@@ -7,7 +7,8 @@ from django.http import QueryDict
 from programs import changelog
 from programs.access import released, released_flags
 from programs.api.filters import CROSS_PROGRAMME, LIVE, FlagFilter
-from programs.models import Flag, Nation, Programme
+from programs.balance.thresholds import RULE_CHOICES
+from programs.models import Flag, Nation, Programme, Subscription
 
 
 def flag_filters(data: QueryDict, *, user: Any, choices: dict) -> FlagFilter:
@@ -107,3 +108,21 @@ class ChangeLogFilterForm(forms.Form):
             since=data["since"],
             until=data["until"],
         )
+
+
+class SubscriptionForm(forms.ModelForm):
+    """A new flag subscription, as the subscriptions page takes it."""
+
+    rule = forms.ChoiceField(required=False, choices=[("", "Any rule"), *RULE_CHOICES])
+
+    class Meta:
+        model = Subscription
+        fields = ["name", "everything", "programme", "nation", "rule", "min_severity", "delivery"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.user = user
+        self.fields["programme"].queryset = released(Programme.objects.order_by("code"), user)
+        self.fields["programme"].empty_label = "Any programme"
+        self.fields["nation"].queryset = Nation.objects.order_by("name")
+        self.fields["nation"].empty_label = "Any nation"

@@ -20,5 +20,18 @@ urlpatterns = [
     path("nations/<str:a>/<str:b>/", views.pair, name="pair"),
     path("flags/", views.flags, name="flags"),
     path("changes/", views.changes, name="changes"),
+    path("subscriptions/", views.subscriptions, name="subscriptions"),
+    path(
+        "subscriptions/<int:pk>/delete/",
+        views.subscription_action,
+        {"action": "delete"},
+        name="subscription-delete",
+    ),
+    path(
+        "subscriptions/<int:pk>/rotate-feed/",
+        views.subscription_action,
+        {"action": "rotate-feed"},
+        name="subscription-rotate-feed",
+    ),
     path("flags/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
 ]

@@ -27,8 +27,16 @@ from programs.balance.flags import ACKNOWLEDGE_PERMISSION, FlagStateError, ackno
 from programs.dashboards import selectors
 from programs.dashboards.downloads import downloads
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
-from programs.dashboards.forms import AcknowledgeForm, ChangeLogFilterForm, PairForm, flag_filters
-from programs.models import Flag, Nation, Programme
+from programs.dashboards.forms import (
+    AcknowledgeForm,
+    ChangeLogFilterForm,
+    PairForm,
+    SubscriptionForm,
+    flag_filters,
+)
+from programs.feeds import describe
+from programs.models import Flag, Nation, Programme, Subscription
+from programs.subscriptions import feed_url, rotate_feed
 
 FLAGS_PER_PAGE = 50
 CHANGES_PER_PAGE = 50
@@ -162,6 +170,40 @@ def changes(request: HttpRequest) -> HttpResponse:
             "nav": "changes",
         },
     )
+
+
+@login_required
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    """The user's flag subscriptions, and a form to add one (POST)."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
+    form = SubscriptionForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Subscribed.")
+        return redirect("dashboards:subscriptions")
+    own = Subscription.objects.filter(user=request.user).select_related("programme", "nation")
+    rows = [(item, describe(item), feed_url(item)) for item in own]
+    return render(
+        request,
+        "dashboards/subscriptions.html",
+        {"form": form, "rows": rows, "nav": "subscriptions"},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_POST
+@login_required
+def subscription_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Delete one of the user's subscriptions, or give its feed a new secret URL."""
+    item = get_object_or_404(Subscription.objects.filter(user=request.user), pk=pk)
+    if action == "delete":
+        item.delete()
+        messages.success(request, "Subscription removed.")
+    else:
+        rotate_feed(item)
+        messages.success(request, "The feed has a new address; the old one no longer works.")
+    return redirect("dashboards:subscriptions")
 
 
 @require_POST

@@ -17,6 +17,7 @@ from programs.models.programmes import (
 )
 from programs.models.scans import MissedScan
 from programs.models.scenarios import ScenarioLoad
+from programs.models.subscriptions import Subscription, SubscriptionNotice
 from programs.models.techtransfer import TechTransferMilestone
 from programs.models.tokens import ApiToken
 
@@ -43,6 +44,8 @@ __all__ = [
     "Provenance",
     "ScenarioLoad",
     "Seat",
+    "Subscription",
+    "SubscriptionNotice",
     "TechTransferMilestone",
     "ThresholdOverride",
     "Tracked",
