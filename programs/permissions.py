@@ -34,7 +34,7 @@ READ_ONLY_MODELS = ["scenarioload", "flag", "flagevent", "balancesnapshot"]
 
 #: Extra permissions by group, as (app_label, codename).
 EXTRA_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    ANALYST: [("programs", "acknowledge_flag")],
+    ANALYST: [("programs", "acknowledge_flag"), ("programs", "add_webhook")],
     VIEWER: [],
 }
 

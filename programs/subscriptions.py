@@ -147,24 +147,56 @@ class Delivery:
     subscriptions: dict[int, list[Subscription]]
 
 
-def _deliveries(subscriptions: list[Subscription], events: list[FlagEvent]) -> dict[int, Delivery]:
+def _matched(subscriptions: list[Subscription], events: list[FlagEvent]):
+    """Each (subscription, event) pair that matches and whose flag the subscriber may see."""
     visible = _visible_flags(
         {e.flag_id for e in events}, (s.viewer_nation_id for s in subscriptions)
     )
-    by_user: dict[int, Delivery] = {}
     for subscription in subscriptions:
         seen = visible[subscription.viewer_nation_id]
         for event in events:
             if event.at < subscription.created_at or event.flag_id not in seen:
                 continue
-            if not matches(subscription, event):
-                continue
-            delivery = by_user.setdefault(
-                subscription.user_id, Delivery(subscription.user, {}, defaultdict(list))
-            )
-            delivery.events[event.pk] = event
-            delivery.subscriptions[event.pk].append(subscription)
+            if matches(subscription, event):
+                yield subscription, event
+
+
+def _deliveries(subscriptions: list[Subscription], events: list[FlagEvent]) -> dict[int, Delivery]:
+    by_user: dict[int, Delivery] = {}
+    for subscription, event in _matched(subscriptions, events):
+        delivery = by_user.setdefault(
+            subscription.user_id, Delivery(subscription.user, {}, defaultdict(list))
+        )
+        delivery.events[event.pk] = event
+        delivery.subscriptions[event.pk].append(subscription)
     return by_user
+
+
+def _recent_events(flag_ids: Iterable[int]) -> list[FlagEvent]:
+    return _events(
+        FlagEvent.objects.filter(flag_id__in=list(flag_ids), at__gte=timezone.now() - RECENT)
+    )
+
+
+def webhook_deliveries(flag_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """(webhook, event) pairs to deliver for the recent notable events of these flags: every
+    active webhook of a matching subscription whose owner may see the flag."""
+    events = _recent_events(flag_ids)
+    if not events:
+        return []
+    subscriptions = list(
+        Subscription.objects.filter(user__is_active=True, webhooks__active=True)
+        .distinct()
+        .select_related("user")
+        .prefetch_related("webhooks")
+        .annotate(viewer_nation_id=F("user__clearance__nation_id"))
+    )
+    return [
+        (webhook.pk, event.pk)
+        for subscription, event in _matched(subscriptions, events)
+        for webhook in subscription.webhooks.all()
+        if webhook.active
+    ]
 
 
 def _claim(subscriptions: list[Subscription], event: FlagEvent) -> list[SubscriptionNotice]:
@@ -197,9 +229,7 @@ def _events(queryset: QuerySet[FlagEvent]) -> list[FlagEvent]:
 def notify_flag_events(flag_ids: Iterable[int]) -> int:
     """Mail the immediate subscribers of the recent notable events of these flags (those a
     scan raised, updated, resolved or reopened); return the mails sent."""
-    events = _events(
-        FlagEvent.objects.filter(flag_id__in=list(flag_ids), at__gte=timezone.now() - RECENT)
-    )
+    events = _recent_events(flag_ids)
     if not events:
         return 0
     subscriptions = list(subscriptions_to_mail(Subscription.Delivery.IMMEDIATE))

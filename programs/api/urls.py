@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from programs.api import changes, subscriptions, views
+from programs.api import changes, subscriptions, views, webhooks
 
 app_name = "api"
 
@@ -24,6 +24,7 @@ router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("flags", views.FlagViewSet, basename="flag")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
 router.register("subscriptions", subscriptions.SubscriptionViewSet, basename="subscription")
+router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     *router.urls,

@@ -17,7 +17,12 @@ from programs.models.programmes import (
 )
 from programs.models.scans import MissedScan
 from programs.models.scenarios import ScenarioLoad
-from programs.models.subscriptions import Subscription, SubscriptionNotice
+from programs.models.subscriptions import (
+    Subscription,
+    SubscriptionNotice,
+    Webhook,
+    WebhookDelivery,
+)
 from programs.models.techtransfer import TechTransferMilestone
 from programs.models.tokens import ApiToken
 
@@ -50,6 +55,8 @@ __all__ = [
     "ThresholdOverride",
     "Tracked",
     "Vote",
+    "Webhook",
+    "WebhookDelivery",
     "WorkPackage",
     "WorkshareAllocation",
 ]

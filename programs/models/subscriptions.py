@@ -100,3 +100,54 @@ class SubscriptionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"event {self.event_id} sent to subscription {self.subscription_id}"
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_hex(32)
+
+
+class Webhook(models.Model):
+    """An endpoint that receives a subscription's flag events as signed JSON (analysts only,
+    to hosts the operator allows: ``programs.webhooks``)."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(max_length=500)
+    secret = models.CharField(
+        max_length=64,
+        default=new_webhook_secret,
+        help_text="Signs every delivery (HMAC-SHA256); the receiver checks it with this secret.",
+    )
+    active = models.BooleanField(default=True)
+    #: Failed attempts in a row; reset by a delivered event.
+    failures = models.PositiveIntegerField(default=0)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver an event to a webhook, with what the receiver answered."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(FlagEvent, on_delete=models.CASCADE, related_name="+")
+    attempt = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    delivered = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        outcome = self.status_code or self.error or "no answer"
+        return (
+            f"event {self.event_id} to webhook {self.webhook_id}, attempt {self.attempt}: {outcome}"
+        )
