@@ -91,6 +91,8 @@ SKIPPED = {
     "dashboards:logout": "logs the user out",
     "admin:password_change": "a password form, no record data",
     "admin:view_on_site": "no model has get_absolute_url: always 404",
+    "flag-feed": "a subscription's secret feed URL, no session: tests/test_flag_feeds.py checks "
+    "that it carries only the flags released to the subscriber",
 }
 
 
@@ -630,6 +632,10 @@ def check_dashboard(case: Case, name: str, route: Route) -> None:
             if not visible(case, programme):
                 case.same_as_missing("GET", filtered, response, missing, programme.code)
         return
+    if name in ("dashboards:subscription-delete", "dashboards:subscription-rotate-feed"):
+        # Only the user's own subscriptions: anyone else's is missing (tests/test_subscriptions.py).
+        case.request("POST", reverse(name, args=[MISSING_PK]))
+        return
     if "<" in route.route:
         case.fail("GET", name, "the matrix does not know how to fill this dashboard URL")
         return
@@ -707,9 +713,11 @@ def _control_must_see() -> set[str]:
         for name in ROUTES
         if name.startswith("api:")
         and name.endswith(("-list", "-detail", "-balance"))
-        and not any(part in name for part in ("nation-", "token-"))
+        # Nations are reference data; tokens, subscriptions and webhooks the user's own.
+        and not any(part in name for part in ("nation-", "token-", "subscription-", "webhook-"))
     }
     names |= {"dashboards:portfolio", "dashboards:programme", "admin:autocomplete"}
+    names |= {"dashboards:changes", "api:changes"}
     return names
 
 
