@@ -632,9 +632,17 @@ def check_dashboard(case: Case, name: str, route: Route) -> None:
             if not visible(case, programme):
                 case.same_as_missing("GET", filtered, response, missing, programme.code)
         return
-    if name in ("dashboards:subscription-delete", "dashboards:subscription-rotate-feed"):
-        # Only the user's own subscriptions: anyone else's is missing (tests/test_subscriptions.py).
+    own = ("subscription-delete", "subscription-rotate-feed", "delete-flag-view")
+    if name in {f"dashboards:{suffix}" for suffix in own}:
+        # Only the user's own subscriptions and views: anyone else's is missing
+        # (tests/test_subscriptions.py, tests/test_saved_flag_views.py).
         case.request("POST", reverse(name, args=[MISSING_PK]))
+        return
+    if name == "dashboards:saved-flag-view":
+        case.request("GET", reverse(name, args=["no-such-view"]))
+        return
+    if name == "dashboards:save-flag-view":
+        case.request("POST", reverse(name), data={"name": "Matrix", "query": "status="})
         return
     if "<" in route.route:
         case.fail("GET", name, "the matrix does not know how to fill this dashboard URL")

@@ -31,6 +31,20 @@ def flag_filters(data: QueryDict, *, user: Any, choices: dict) -> FlagFilter:
     return filterset
 
 
+#: The flags page's filters a saved view keeps.
+SAVED_FILTERS = ("programme", "nation", "counterpart", "rule", "severity", "status")
+
+
+def saved_query(data: QueryDict) -> str:
+    """The filters of a flags page query string, as a saved view keeps them (nothing else)."""
+    kept = QueryDict(mutable=True)
+    for name in SAVED_FILTERS:
+        value = data.get(name)
+        if value is not None:
+            kept[name] = value[:100]
+    return kept.urlencode()
+
+
 class AcknowledgeForm(forms.Form):
     note = forms.CharField(
         max_length=2000,

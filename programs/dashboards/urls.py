@@ -19,6 +19,9 @@ urlpatterns = [
     path("nations/", views.pair_picker, name="pair-picker"),
     path("nations/<str:a>/<str:b>/", views.pair, name="pair"),
     path("flags/", views.flags, name="flags"),
+    path("flags/views/", views.save_flag_view, name="save-flag-view"),
+    path("flags/views/<str:token>/", views.saved_flag_view, name="saved-flag-view"),
+    path("flags/views/<int:pk>/delete/", views.delete_flag_view, name="delete-flag-view"),
     path("changes/", views.changes, name="changes"),
     path("subscriptions/", views.subscriptions, name="subscriptions"),
     path(

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,9 +33,10 @@ from programs.dashboards.forms import (
     PairForm,
     SubscriptionForm,
     flag_filters,
+    saved_query,
 )
 from programs.feeds import describe
-from programs.models import Flag, Nation, Programme, Subscription
+from programs.models import Flag, Nation, Programme, SavedFlagView, Subscription
 from programs.subscriptions import feed_url, rotate_feed
 
 FLAGS_PER_PAGE = 50
@@ -134,11 +135,16 @@ def flags(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     filters = filterset.data.copy()
     filters.pop("page", None)
+    saved = SavedFlagView.objects.filter(user=request.user)
     return render(
         request,
         "dashboards/flags.html",
         {
             "form": filterset.form,
+            "saved_views": [
+                (view, reverse("dashboards:saved-flag-view", args=[view.token])) for view in saved
+            ],
+            "view_query": saved_query(request.GET),
             "page_obj": page_obj,
             "flags": page_obj.object_list,
             "query": query.urlencode(),
@@ -146,6 +152,40 @@ def flags(request: HttpRequest) -> HttpResponse:
             "nav": "flags",
         },
     )
+
+
+@require_POST
+@login_required
+def save_flag_view(request: HttpRequest) -> HttpResponse:
+    """Keep the flags page's current filters under a name."""
+    name = request.POST.get("name", "").strip()[:100]
+    query = saved_query(QueryDict(request.POST.get("query", "")))
+    if not name:
+        messages.error(request, "The view was not saved: give it a name.")
+    elif SavedFlagView.objects.filter(user=request.user, name=name).exists():
+        messages.error(request, f"The view was not saved: you already have one named “{name}”.")
+    else:
+        SavedFlagView.objects.create(user=request.user, name=name, query=query)
+        messages.success(request, f"View “{name}” saved; share it with its link.")
+    return HttpResponseRedirect(f"{reverse('dashboards:flags')}?{query}")
+
+
+@require_GET
+@login_required
+def saved_flag_view(request: HttpRequest, token: str) -> HttpResponse:
+    """A saved view's shareable link: the flags page with its filters (each reader sees the
+    flags they may see)."""
+    view = get_object_or_404(SavedFlagView, token=token)
+    return HttpResponseRedirect(f"{reverse('dashboards:flags')}?{view.query}")
+
+
+@require_POST
+@login_required
+def delete_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedFlagView.objects.filter(user=request.user), pk=pk)
+    view.delete()
+    messages.success(request, f"View “{view.name}” deleted.")
+    return redirect("dashboards:flags")
 
 
 @require_GET

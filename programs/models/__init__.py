@@ -18,6 +18,7 @@ from programs.models.programmes import (
 from programs.models.scans import MissedScan
 from programs.models.scenarios import ScenarioLoad
 from programs.models.subscriptions import (
+    SavedFlagView,
     Subscription,
     SubscriptionNotice,
     Webhook,
@@ -47,6 +48,7 @@ __all__ = [
     "PendingCondition",
     "Programme",
     "Provenance",
+    "SavedFlagView",
     "ScenarioLoad",
     "Seat",
     "Subscription",

@@ -151,3 +151,30 @@ class WebhookDelivery(models.Model):
         return (
             f"event {self.event_id} to webhook {self.webhook_id}, attempt {self.attempt}: {outcome}"
         )
+
+
+def new_view_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class SavedFlagView(models.Model):
+    """A named set of the flags page's filters, kept by its owner and shareable by its link
+    (whoever opens it sees the flags they may see under those filters)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_flag_views"
+    )
+    name = models.CharField(max_length=100)
+    #: The flags page's query string (its filters), without the page number.
+    query = models.CharField(max_length=1000, blank=True)
+    token = models.CharField(max_length=32, unique=True, default=new_view_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_flag_view_name_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
