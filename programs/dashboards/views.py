@@ -76,6 +76,7 @@ def programme(request: HttpRequest, code: str) -> HttpResponse:
             page=page,
             programme=item,
             nav="programmes",
+            page_url=request.build_absolute_uri(),
             balance_downloads=downloads(
                 balance_url, {"as_of": page["as_of"].isoformat(), "section": "nations"}
             ),
