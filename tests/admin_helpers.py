@@ -62,8 +62,9 @@ def change_page_data(client, url: str, edits: dict[str, dict[str, str]]) -> dict
     row as shown, with ``edits`` (inline prefix -> {"<row>-<field>": value}) applied."""
     page = client.get(url)
     data: dict = {}
+    inlines = page.context.get("inline_admin_formsets") or []  # none on a revert page
     forms = [page.context["adminform"].form]
-    for inline in page.context["inline_admin_formsets"]:
+    for inline in inlines:
         formset = inline.formset
         forms.extend(formset.forms)
         management = formset.management_form
@@ -80,7 +81,7 @@ def change_page_data(client, url: str, edits: dict[str, dict[str, str]]) -> dict
                 data[key] = [str(item) for item in value]
             else:
                 data[key] = "" if value is None else str(value)
-    for inline in page.context["inline_admin_formsets"]:
+    for inline in inlines:
         for key, value in edits.get(inline.formset.prefix, {}).items():
             data[f"{inline.formset.prefix}-{key}"] = value
     return data

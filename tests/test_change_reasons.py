@@ -268,3 +268,24 @@ def test_a_scenario_load_keeps_its_own_reason_inside_an_admin_reason(tmp_path, w
 
     created = Contribution.objects.get(period_start="2031-01-01")
     assert created.history.get().history_change_reason == "scenario extra.yaml"
+
+
+def test_admin_revert_to_a_past_version_needs_a_reason_and_keeps_it(client, contribution):
+    contribution.amount = 300
+    contribution.save()
+    first = contribution.history.earliest()
+    url = admin_url(Contribution, "simple_history", contribution.pk, first.history_id)
+    data = change_page_data(client, url, {})
+
+    refused = client.post(url, data)
+
+    assert refused.status_code == 200
+    assert "change_reason" in refused.context["adminform"].form.errors
+    contribution.refresh_from_db()
+    assert contribution.amount == 300
+
+    client.post(url, {**data, "change_reason": "the first figure was right"})
+
+    contribution.refresh_from_db()
+    assert contribution.amount == 100
+    assert contribution.history.latest().history_change_reason == "the first figure was right"

@@ -105,6 +105,11 @@ class ChangeReasonAdminMixin:
         with change_reason(posted_reason(request)):
             return super().changeform_view(request, *args, **kwargs)
 
+    def history_form_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Reverting to a past version is a change like any other: its form asks the reason."""
+        with change_reason(posted_reason(request)):
+            return super().history_form_view(request, *args, **kwargs)
+
     def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         reason = posted_reason(request)
         if request.method == "POST" and self.has_delete_permission(request):
