@@ -34,10 +34,16 @@ CACHE_ALIAS = "reports"
 VERSION_KEY = "data-version"
 
 #: Models of this app whose rows no report reads (API token bookkeeping, missed scans,
-#: scenario-load records, flag events, pending conditions), or that only scans write and which
-#: move the version themselves (snapshots). Left alone, their deletes stay fast (no signal).
+#: scenario-load records, flag events, pending conditions, the users' subscriptions, webhooks,
+#: their delivery log and saved views), or that only scans write and which move the version
+#: themselves (snapshots). Left alone, their deletes stay fast (no signal).
 _UNWATCHED = {
     "ApiToken",
+    "Subscription",
+    "SubscriptionNotice",
+    "Webhook",
+    "WebhookDelivery",
+    "SavedFlagView",
     "MissedScan",
     "ScenarioLoad",
     "FlagEvent",

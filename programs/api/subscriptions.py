@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from programs.access import released
 from programs.api.permissions import IsAnalystOrViewer
 from programs.api.serializers import drf_errors
+from programs.api.views import ExportMixin, JSONErrorsMixin
 from programs.balance.thresholds import RULE_CHOICES
 from programs.models import Nation, Programme, Subscription
 from programs.subscriptions import feed_url, rotate_feed
@@ -64,13 +65,12 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class SubscriptionViewSet(viewsets.ModelViewSet):
+class SubscriptionViewSet(JSONErrorsMixin, ExportMixin, viewsets.ModelViewSet):
     """The caller's flag subscriptions: e-mails on raise, escalation, resolution and
     reopening (or a daily digest), and an Atom feed at a secret URL."""
 
     serializer_class = SubscriptionSerializer
     permission_classes = [IsAnalystOrViewer]
-    renderer_classes = [JSONRenderer]
     filterset_class = None
     lookup_value_regex = "[0-9]{1,18}"
     ordering = ["id"]
@@ -88,7 +88,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
         serializer.save(user=self.request.user)
 
     @extend_schema(request=None, responses={200: SubscriptionSerializer})
-    @action(detail=True, methods=["post"], url_path="rotate-feed")
+    @action(detail=True, methods=["post"], url_path="rotate-feed", renderer_classes=[JSONRenderer])
     def rotate_feed(self, request, pk=None):
         """A new secret feed URL; the old one answers 404 from now on."""
         subscription = rotate_feed(self.get_object())

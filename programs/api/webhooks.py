@@ -8,6 +8,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from programs.api.permissions import IsAnalystOrViewer
+from programs.api.views import ExportMixin, JSONErrorsMixin
 from programs.models import Subscription, Webhook, WebhookDelivery
 from programs.webhooks import enable, url_error
 
@@ -67,6 +68,8 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class WebhookViewSet(
+    JSONErrorsMixin,
+    ExportMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -81,7 +84,6 @@ class WebhookViewSet(
 
     serializer_class = WebhookSerializer
     permission_classes = [IsAnalystOrViewer, CanAddWebhooks]
-    renderer_classes = [JSONRenderer]
     filterset_class = None
     lookup_value_regex = "[0-9]{1,18}"
     ordering = ["id"]
@@ -101,7 +103,7 @@ class WebhookViewSet(
         return WebhookSerializer
 
     @extend_schema(responses={200: DeliverySerializer(many=True)})
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, renderer_classes=[JSONRenderer])
     def deliveries(self, request, pk=None):
         """The webhook's latest delivery attempts, newest first, with the answers' codes."""
         webhook = self.get_object()

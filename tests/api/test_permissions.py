@@ -11,11 +11,21 @@ from django.urls import URLPattern, reverse
 
 from programs.api import urls as api_urls
 from programs.api.views import TaskView
+from tests.api.world import own_records
 
 #: The schema and its documentation: every signed-in user reads them, nobody else.
 PUBLIC = {"schema", "docs"}
-#: Routes every signed-in analyst or viewer may use with every method (their own tokens).
-SELF_SERVICE = {"token-list", "token-detail"}
+#: Routes every signed-in analyst or viewer may use with every method (their own tokens,
+#: subscriptions; webhooks are read by their owner, created by analysts only).
+SELF_SERVICE = {
+    "token-list",
+    "token-detail",
+    "subscription-list",
+    "subscription-detail",
+    "subscription-rotate-feed",
+    "webhook-detail",
+    "webhook-deliveries",
+}
 UNAUTHENTICATED = ("anonymous", "revoked_token", "expired_token")
 
 
@@ -45,12 +55,16 @@ def _url(pattern: URLPattern, world, analyst_user) -> str:
     if getattr(view, "view_class", None) is TaskView:
         return reverse("api:task", args=[uuid.uuid4()])
     cls = view.cls
+    if not hasattr(cls, "lookup_field"):  # a plain APIView without a record (the change log)
+        return reverse(f"api:{name}")
     kwarg = cls.lookup_url_kwarg or cls.lookup_field
     if f"<{kwarg}>" not in str(pattern.pattern) and kwarg not in pattern.pattern.regex.groupindex:
         return reverse(f"api:{name}")
     basename = view.initkwargs["basename"]
     if basename == "token":
         record = analyst_user.api_tokens.order_by("pk").first()
+    elif basename in ("subscription", "webhook"):
+        record = own_records(analyst_user)[basename]
     else:
         record = world.records[basename]
     return reverse(f"api:{name}", kwargs={kwarg: getattr(record, cls.lookup_field)})

@@ -76,6 +76,13 @@ def make_rows(basename: str, count: int, user) -> None:
                 _flag(programme, a, b, n)
             case "token":
                 issue_token(user, f"token {n}")
+            case "subscription":
+                models.Subscription.objects.create(user=user, everything=True, name=f"s{n}")
+            case "webhook":
+                subscription = models.Subscription.objects.create(user=user, everything=True)
+                models.Webhook.objects.create(
+                    subscription=subscription, url=f"https://hooks.example.org/{n}"
+                )
             case _:
                 raise AssertionError(f"no rows maker for {basename}")
 
