@@ -7,7 +7,7 @@ text, ``since``/``until`` days); a bad one answers 400 naming it. Pages hold
 
 from django.core.paginator import EmptyPage, Paginator
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -71,7 +71,13 @@ class ChangeLogView(APIView):
             OpenApiParameter("until", OpenApiTypes.DATE, description="To this day (inclusive)."),
             OpenApiParameter("page", int, description="Page number (from 1)."),
         ],
-        responses={200: ChangePageSerializer},
+        responses={
+            200: ChangePageSerializer,
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="A filter is invalid: a list of messages per filter; nothing listed.",
+            ),
+        },
     )
     def get(self, request: Request) -> Response:
         form = ChangeLogFilterForm(request.query_params, user=request.user)
