@@ -257,6 +257,19 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gcaptrack@localhost")
 #: Operators mailed when a scan fails (programs.balance.scan_errors): comma-separated addresses.
 ADMINS = [(address, address) for address in env_list("ADMINS", [])]
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# The site's own address, for the links in e-mails and feeds (they are read away from the site).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Webhooks (programs.webhooks): hosts they may go to (exact names, ".example.org" for a domain
+# and its subdomains, "*" for any), whether loopback and private addresses are allowed, and how
+# deliveries are retried and when a failing webhook is disabled.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRIES = env_int("WEBHOOK_RETRIES", 5)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 30)
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 5)
+# When the daily flag digest is mailed (used when `migrate` first creates that periodic task).
+DIGEST_CRON = env_str("DIGEST_CRON", "0 6 * * *")
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
@@ -310,7 +323,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    # One name for the flag severities, used by flags and by subscriptions' minimum severity.
+    "ENUM_NAME_OVERRIDES": {"SeverityEnum": "programs.models.flags.Flag.Severity"},
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

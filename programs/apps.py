@@ -8,10 +8,11 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         # The Celery tasks, registered in every process: services send them by name.
-        from programs import data_version, schedules, signals, tasks  # noqa: F401
+        from programs import change_reasons, data_version, schedules, signals, tasks  # noqa: F401
         from programs.whatif import changes as whatif_changes
 
         signals.connect()
+        change_reasons.connect()
         data_version.connect()
         whatif_changes.connect()
         post_migrate.connect(

@@ -40,11 +40,17 @@ VERSION_KEY = "data-version"
 _held: ContextVar[bool] = ContextVar("data_version_held", default=False)
 
 #: Models of this app whose rows no report reads (API token bookkeeping, missed scans,
-#: scenario-load records, flag events, pending conditions, saved what-if drafts, whose runs are
-#: never kept), or that only scans write and which
-#: move the version themselves (snapshots). Left alone, their deletes stay fast (no signal).
+#: scenario-load records, flag events, pending conditions, saved what-if drafts (whose runs are
+#: never kept), the users' subscriptions, webhooks, their delivery log and saved views), or that
+#: only scans write and which move the version themselves (snapshots). Left alone, their
+#: deletes stay fast (no signal).
 _UNWATCHED = {
     "ApiToken",
+    "Subscription",
+    "SubscriptionNotice",
+    "Webhook",
+    "WebhookDelivery",
+    "SavedFlagView",
     "MissedScan",
     "ScenarioLoad",
     "FlagEvent",

@@ -26,6 +26,7 @@ from programs.access import released_flags_to
 from programs.balance.scan import ScanResult
 from programs.models import Flag, FlagEvent
 from programs.permissions import ANALYST
+from programs.subscriptions import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def critical_flag_message(flag: Flag, recipients: list[str]) -> EmailMessage:
     ]
     link = flag_admin_path(flag)
     if link:
-        lines += ["", f"Review and acknowledge it in GCAPtrack: {link}"]
+        lines += ["", f"Review and acknowledge it in GCAPtrack: {absolute_url(link)}"]
     lines += [
         "",
         "You receive this because you are in the analyst group of GCAPtrack.",

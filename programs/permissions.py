@@ -39,7 +39,11 @@ PERSONAL_MODELS = ["whatifdraft"]
 #: Extra permissions by group, as (app_label, codename).
 EXTRA_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     # run_scan is withheld from nation-restricted analysts (programs.access.UNRESTRICTED_ONLY).
-    ANALYST: [("programs", "acknowledge_flag"), ("programs", "run_scan")],
+    ANALYST: [
+        ("programs", "acknowledge_flag"),
+        ("programs", "run_scan"),
+        ("programs", "add_webhook"),
+    ],
     VIEWER: [],
 }
 

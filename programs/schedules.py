@@ -40,6 +40,15 @@ def declared_tasks() -> list[DeclaredTask]:
             ),
         ),
         DeclaredTask(
+            name="Daily flag digest",
+            task="programs.send_daily_digests",
+            cron=settings.DIGEST_CRON,
+            description=(
+                "Mails each daily-digest subscriber the flag events of the day before. "
+                "Installed with the DIGEST_CRON schedule; edits made here are kept."
+            ),
+        ),
+        DeclaredTask(
             name="Queue missed on-change scans",
             task="programs.requeue_missed_scans",
             every_seconds=settings.MISSED_SCAN_RETRY_SECONDS,

@@ -10,18 +10,25 @@ import datetime
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from programs import notifications
+from programs import notifications, subscriptions, webhooks
 from programs.balance.scan import ScanResult, scan_all, scan_programme
 from programs.models import Programme
 from programs.services import scan_queue
 
 logger = logging.getLogger(__name__)
 
+_DB_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError, BrokerError, RedisConnectionError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+}
 RETRY = {
     "autoretry_for": (OperationalError, InterfaceError, BrokerError, RedisConnectionError),
     "retry_backoff": 5,
@@ -67,10 +74,46 @@ def notify_critical_flags(flag_ids: list[int]) -> int:
     return notifications.notify_critical_flags(flag_ids)
 
 
+@shared_task(name="programs.notify_subscribers", **RETRY)
+def notify_subscribers(flag_ids: list[int]) -> int:
+    """Mail the subscribers of the recent events of these flags and queue their webhooks'
+    deliveries; return the mails sent."""
+    sent = subscriptions.notify_flag_events(flag_ids)
+    for webhook_id, event_id in subscriptions.webhook_deliveries(flag_ids):
+        deliver_webhook.delay(webhook_id, event_id)
+    return sent
+
+
+@shared_task(bind=True, name="programs.deliver_webhook", max_retries=None, **_DB_RETRY)
+def deliver_webhook(self, webhook_id: int, event_id: int) -> str:
+    """One attempt to deliver a flag event to a webhook; a failed one is retried after a
+    doubling delay, up to WEBHOOK_RETRIES times (the webhook is disabled sooner if it fails
+    WEBHOOK_MAX_FAILURES times in a row)."""
+    outcome = webhooks.deliver(webhook_id, event_id, attempt=self.request.retries + 1)
+    if outcome.retry and self.request.retries < settings.WEBHOOK_RETRIES:
+        raise self.retry(countdown=webhooks.backoff_seconds(self.request.retries))
+    return outcome.status
+
+
+@shared_task(name="programs.send_daily_digests", **RETRY)
+def send_daily_digests(day: str | None = None) -> int:
+    """Mail the daily digests of ``day`` (an ISO date; default yesterday)."""
+    return subscriptions.send_daily_digests(_date(day))
+
+
 def _notify_after_commit(results: list[ScanResult]) -> None:
     flag_ids = notifications.newly_critical(results)
     if flag_ids:
         transaction.on_commit(lambda: notify_critical_flags.delay(flag_ids))
+    changed = sorted(
+        {
+            flag.pk
+            for result in results
+            for flag in (*result.opened, *result.updated, *result.resolved)
+        }
+    )
+    if changed:
+        transaction.on_commit(lambda: notify_subscribers.delay(changed))
 
 
 def _date(value: str | None) -> datetime.date | None:

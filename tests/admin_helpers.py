@@ -55,3 +55,33 @@ def programme_with_partners(code: str = "DEMO", nations: tuple[str, ...] = ("AAA
             name=f"{nation_code} Aero", nation=nation
         )
     return programme, organisations
+
+
+def change_page_data(client, url: str, edits: dict[str, dict[str, str]]) -> dict:
+    """What the browser posts for the change page at ``url``: the main form and every inline
+    row as shown, with ``edits`` (inline prefix -> {"<row>-<field>": value}) applied."""
+    page = client.get(url)
+    data: dict = {}
+    inlines = page.context.get("inline_admin_formsets") or []  # none on a revert page
+    forms = [page.context["adminform"].form]
+    for inline in inlines:
+        formset = inline.formset
+        forms.extend(formset.forms)
+        management = formset.management_form
+        for name, field in management.fields.items():
+            data[management.add_prefix(name)] = str(management[name].value() or field.initial or 0)
+        data[f"{formset.prefix}-TOTAL_FORMS"] = str(len(formset.forms))
+    for form in forms:
+        for name in form.fields:
+            key = form.add_prefix(name)
+            if key in data:
+                continue
+            value = form[name].value()
+            if isinstance(value, list | tuple):
+                data[key] = [str(item) for item in value]
+            else:
+                data[key] = "" if value is None else str(value)
+    for inline in inlines:
+        for key, value in edits.get(inline.formset.prefix, {}).items():
+            data[f"{inline.formset.prefix}-{key}"] = value
+    return data

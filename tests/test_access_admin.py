@@ -84,6 +84,7 @@ def milestone_form(milestone, **overrides) -> dict:
         "achieved_on": "",
         "source": "",
         "confidence": "reported",
+        "change_reason": "release review",
     }
     data.update(overrides)
     return data

@@ -93,6 +93,8 @@ SKIPPED = {
     "dashboards:logout": "logs the user out",
     "admin:password_change": "a password form, no record data",
     "admin:view_on_site": "no model has get_absolute_url: always 404",
+    "flag-feed": "a subscription's secret feed URL, no session: tests/test_flag_feeds.py checks "
+    "that it carries only the flags released to the subscriber",
 }
 
 
@@ -656,6 +658,18 @@ def check_dashboard(case: Case, name: str, route: Route) -> None:
                 response = case.request("POST", url)
                 case.same_as_missing("POST", url, response, missing, programme.code)
         return
+    own = ("subscription-delete", "subscription-rotate-feed", "delete-flag-view")
+    if name in {f"dashboards:{suffix}" for suffix in own}:
+        # Only the user's own subscriptions and views: anyone else's is missing
+        # (tests/test_subscriptions.py, tests/test_saved_flag_views.py).
+        case.request("POST", reverse(name, args=[MISSING_PK]))
+        return
+    if name == "dashboards:saved-flag-view":
+        case.request("GET", reverse(name, args=["no-such-view"]))
+        return
+    if name == "dashboards:save-flag-view":
+        case.request("POST", reverse(name), data={"name": "Matrix", "query": "status="})
+        return
     if "<" in route.route:
         case.fail("GET", name, "the matrix does not know how to fill this dashboard URL")
         return
@@ -733,10 +747,15 @@ def _control_must_see() -> set[str]:
         for name in ROUTES
         if name.startswith("api:")
         and name.endswith(("-list", "-detail", "-balance"))
-        # Saved what-if drafts hold a document, no record of the world: nothing to see.
-        and not any(part in name for part in ("nation-", "token-", "whatif-draft-"))
+        # Saved what-if drafts hold a document, no record of the world: nothing to see. Nations
+        # are reference data; tokens, subscriptions and webhooks the user's own.
+        and not any(
+            part in name
+            for part in ("nation-", "token-", "whatif-draft-", "subscription-", "webhook-")
+        )
     }
     names |= {"dashboards:portfolio", "dashboards:programme", "admin:autocomplete"}
+    names |= {"dashboards:changes", "api:changes"}
     return names
 
 

@@ -45,7 +45,12 @@ def milestones():
 def run_action(client, action: str, selected) -> object:
     return client.post(
         admin_url(TechTransferMilestone, "changelist"),
-        {"action": action, "_selected_action": [m.pk for m in selected], "index": "0"},
+        {
+            "action": action,
+            "_selected_action": [m.pk for m in selected],
+            "index": "0",
+            "change_reason": "programme review",
+        },
         follow=True,
     )
 

@@ -49,6 +49,7 @@ def milestone_form(programme, provider, recipient, **overrides) -> dict:
         "achieved_on": "",
         "source": "https://example.org/brief",
         "confidence": "reported",
+        "change_reason": "programme office brief",
     }
     data.update(overrides)
     return data
@@ -119,6 +120,7 @@ def programme_add_data(client, **rows) -> dict:
             "ended_on": "",
             "source": "",
             "confidence": "illustrative",
+            "change_reason": "new programme from the MoU",
         }
     )
     for prefix, prefix_rows in rows.items():
@@ -247,7 +249,13 @@ def test_a_joint_venture_with_rounded_thirds_is_accepted(client):
 
 def test_an_agreement_needs_two_nations(client):
     aaa, bbb = factories.NationFactory(code="AAA"), factories.NationFactory(code="BBB")
-    data = {"name": "Accord", "kind": "treaty", "signed_on": "2019-07-01", "confidence": "reported"}
+    data = {
+        "name": "Accord",
+        "kind": "treaty",
+        "signed_on": "2019-07-01",
+        "confidence": "reported",
+        "change_reason": "treaty text",
+    }
 
     refused = client.post(admin_url(Agreement, "add"), {**data, "nations": [aaa.pk]})
     accepted = client.post(admin_url(Agreement, "add"), {**data, "nations": [aaa.pk, bbb.pk]})
@@ -275,6 +283,7 @@ def test_a_vote_from_a_nation_without_a_seat_is_refused_on_a_new_decision(client
             "outcome": "approved",
             "proposer": seated.nation.pk,
             "confidence": "illustrative",
+            "change_reason": "board minutes",
         }
     )
     vote = {"position": "for", "confidence": "illustrative"}

@@ -7,7 +7,7 @@ import pytest
 
 from programs.models import Organisation, Participation, Programme
 from tests import factories
-from tests.admin_helpers import admin_url, https_client
+from tests.admin_helpers import admin_url, change_page_data, https_client
 
 pytestmark = pytest.mark.django_db
 
@@ -15,35 +15,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def client(analyst):
     return https_client(analyst)
-
-
-def change_page_data(client, url: str, edits: dict[str, dict[str, str]]) -> dict:
-    """What the browser posts for the change page at ``url``: the main form and every inline
-    row as shown, with ``edits`` (inline prefix -> {"<row>-<field>": value}) applied."""
-    page = client.get(url)
-    data: dict = {}
-    forms = [page.context["adminform"].form]
-    for inline in page.context["inline_admin_formsets"]:
-        formset = inline.formset
-        forms.extend(formset.forms)
-        management = formset.management_form
-        for name, field in management.fields.items():
-            data[management.add_prefix(name)] = str(management[name].value() or field.initial or 0)
-        data[f"{formset.prefix}-TOTAL_FORMS"] = str(len(formset.forms))
-    for form in forms:
-        for name in form.fields:
-            key = form.add_prefix(name)
-            if key in data:
-                continue
-            value = form[name].value()
-            if isinstance(value, list | tuple):
-                data[key] = [str(item) for item in value]
-            else:
-                data[key] = "" if value is None else str(value)
-    for inline in page.context["inline_admin_formsets"]:
-        for key, value in edits.get(inline.formset.prefix, {}).items():
-            data[f"{inline.formset.prefix}-{key}"] = value
-    return data
 
 
 def test_stakes_move_from_one_owner_to_another_in_one_save(client):
@@ -86,7 +57,7 @@ def test_agreed_shares_move_between_nations_in_one_save(client):
         url,
         {"participations": {"0-agreed_share": "70", "1-agreed_share": "30"}},
     )
-    response = client.post(url, data)
+    response = client.post(url, {**data, "change_reason": "revised MoU shares"})
 
     assert response.status_code == 302, response.context["errors"]
     shares = Participation.objects.filter(programme=programme).values_list(

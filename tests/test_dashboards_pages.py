@@ -139,7 +139,7 @@ def test_acknowledge_never_redirects_off_site_and_refuses_get(analyst_client, gc
 
 
 @pytest.mark.django_db
-def test_flag_filters_match_programme_nation_counterpart_rule_severity_and_status(
+def test_flag_filters_match_programme_flagged_nation_counterpart_rule_severity_and_status(
     analyst_client, gcap
 ):
     programme, nations = gcap
@@ -163,7 +163,10 @@ def test_flag_filters_match_programme_nation_counterpart_rule_severity_and_statu
     assert shown("") == {bloc.pk, outvoted.pk, elsewhere.pk}
     assert shown("status=") == {bloc.pk, outvoted.pk, elsewhere.pk, resolved.pk}
     assert shown("programme=GCAP") == {bloc.pk, outvoted.pk}
-    assert shown("nation=GBR") == {bloc.pk, elsewhere.pk}
+    assert shown("nation=GBR") == {elsewhere.pk}
+    assert shown("counterpart=GBR") == {bloc.pk}
+    assert shown("nation=JPN&counterpart=ITA") == {bloc.pk}
+    assert shown("programme=-") == set()
     assert shown("rule=bloc_sidelining") == {bloc.pk}
     assert shown("severity=critical") == {bloc.pk}
     assert shown("status=resolved") == {resolved.pk}

@@ -55,3 +55,27 @@ def test_programme_page_stays_under_its_query_budget(analyst_client, django_asse
     assert after.nation("JPN").counted_votes == before.nation("JPN").counted_votes + 30
     assert len(response.context["page"]["trend_table"]) == len(SCAN_OFFSETS) + 10
     assert b"Synthetic flag 0." in response.content
+
+
+@pytest.mark.django_db
+def test_the_following_and_flags_pages_cost_the_same_queries_with_more_subscriptions_and_views(
+    analyst, analyst_client
+):
+    from programs.models import SavedFlagView, Subscription
+    from tests import factories
+
+    programme = factories.ProgrammeFactory(code="GCAP")
+    nation = factories.NationFactory(code="JPN")
+
+    def add(index: int) -> None:
+        Subscription.objects.create(user=analyst, programme=programme, name=f"GCAP {index}")
+        Subscription.objects.create(user=analyst, nation=nation, name=f"Japan {index}")
+        SavedFlagView.objects.create(user=analyst, name=f"View {index}", query="nation=JPN")
+
+    add(0)
+    few = {url: count_queries(analyst_client, url) for url in ("/subscriptions/", "/flags/")}
+    for index in range(1, 15):
+        add(index)
+    many = {url: count_queries(analyst_client, url) for url in ("/subscriptions/", "/flags/")}
+
+    assert many == few

@@ -32,6 +32,7 @@ from programs.access import (
     releasable_nations_error,
     released,
 )
+from programs.admin.reasons import ChangeReasonAdminMixin
 from programs.admin.versions import StaleSaveGuardMixin
 from programs.imports.base import export_resource_for
 from programs.imports.formats import CSV
@@ -225,8 +226,11 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class TrackedAdmin(StaleSaveGuardMixin, ReleasedAdminMixin, ExportMixin, SimpleHistoryAdmin):
-    """Admin of a tracked record: history page, provenance, export of the filtered list.
+class TrackedAdmin(
+    StaleSaveGuardMixin, ChangeReasonAdminMixin, ReleasedAdminMixin, ExportMixin, SimpleHistoryAdmin
+):
+    """Admin of a tracked record: history page, provenance, export of the filtered list, a
+    change reason with every write (``programs.admin.reasons``).
 
     Whoever may view a model may export what the changelist shows them. A restricted user
     sees the history of records they see now: the history of a hidden record, or of a deleted

@@ -13,6 +13,8 @@ from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 
 from programs.api.renderers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
+from programs.change_reasons import HEADER as CHANGE_REASON_HEADER
+from programs.change_reasons import REASON_MAX_LENGTH
 
 JSON = "application/json"
 
@@ -72,6 +74,9 @@ class AutoSchema(BaseAutoSchema):
     def _action(self) -> str | None:
         return getattr(self.view, "action", None)
 
+    def _takes_change_reason(self) -> bool:
+        return getattr(self.view, "takes_change_reason", False)
+
     def _conditional(self) -> bool:
         return getattr(self.view, "etag_versioned", False)
 
@@ -85,7 +90,9 @@ class AutoSchema(BaseAutoSchema):
     def _error_codes(self) -> list[str]:
         codes = ["401", "403", "404", "406", "429"]
         action = self._action()
-        if self.method in ("POST", "PUT", "PATCH") or action in ("list", "balance"):
+        writes = self.method in ("POST", "PUT", "PATCH")
+        deletes_with_reason = self.method == "DELETE" and self._takes_change_reason()
+        if writes or deletes_with_reason or action in ("list", "balance"):
             codes.append("400")
         if self.method in ("POST", "PUT", "PATCH", "DELETE") and action != "scan":
             codes.append("409")
@@ -107,6 +114,18 @@ class AutoSchema(BaseAutoSchema):
                     "schema": {"type": "string"},
                     "description": "The ETag read with the record: the write happens only if "
                     "the record is still at that version (else 412).",
+                }
+            )
+        if self._takes_change_reason() and self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            parameters.append(
+                {
+                    "in": "header",
+                    "name": CHANGE_REASON_HEADER,
+                    "schema": {"type": "string", "maxLength": REASON_MAX_LENGTH},
+                    "description": "Why the record changes, kept in its history (or a "
+                    "`change_reason` field in the body). Required for contributions, workshare, "
+                    "participations, leadership roles, seats, decisions, votes, tech transfers "
+                    "and agreements: without it, 400 naming `change_reason`.",
                 }
             )
         if self._conditional() and action == "retrieve":

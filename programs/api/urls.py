@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from programs.api import views, whatif
+from programs.api import changes, subscriptions, views, webhooks, whatif
 
 app_name = "api"
 
@@ -24,12 +24,15 @@ router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("flags", views.FlagViewSet, basename="flag")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
 router.register("what-if/drafts", whatif.DraftViewSet, basename="whatif-draft")
+router.register("subscriptions", subscriptions.SubscriptionViewSet, basename="subscription")
+router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     *router.urls,
     path("tasks/<uuid:task_id>/", views.TaskView.as_view(), name="task"),
     path("what-if/", whatif.WhatIfView.as_view(), name="what-if"),
     path("global-returns/", views.GlobalReturnsView.as_view(), name="global-returns"),
+    path("changes/", changes.ChangeLogView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from a URL instead of inline, so the content
     # security policy can keep script-src 'self'.

@@ -38,6 +38,7 @@ from programs.access import (
     viewer_nation,
 )
 from programs.api import filters, serializers
+from programs.api.change_reasons import ChangeReasonMixin
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
 from programs.api.pagination import CursorPagination
 from programs.api.permissions import CanAcknowledgeFlags, CanScan, IsAnalystOrViewer
@@ -298,12 +299,14 @@ class TrackedViewSet(
     ExportMixin,
     VersionedListMixin,
     ReleasedMixin,
+    ChangeReasonMixin,
     ConditionalMixin,
     viewsets.ModelViewSet,
 ):
     """A tracked resource. Lists filter, order (`ordering`) and page; `?format=csv` or `xlsx`
     returns every matching row. Retrieve sends an ETag; analysts create, update and delete,
-    with `If-Match` honoured (412 when stale). Viewers read only. A user restricted to a nation
+    with `If-Match` honoured (412 when stale) and a reason (`X-Change-Reason` or
+    `change_reason`), required for the records that move the balance. Viewers read only. A user restricted to a nation
     sees only records releasable to it (`releasable_to`); others answer 404."""
 
     lookup_value_regex = ID_PATTERN

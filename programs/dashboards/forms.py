@@ -1,36 +1,48 @@
+from typing import Any
+
 from django import forms
+from django.contrib.auth import get_user_model
+from django.http import QueryDict
 
+from programs import changelog
+from programs.access import released, released_flags
+from programs.api.filters import CROSS_PROGRAMME, LIVE, FlagFilter
 from programs.balance.thresholds import RULE_CHOICES
-from programs.models import Flag
-
-STATUS_CHOICES = [
-    ("live", "Open or acknowledged"),
-    ("", "Any status"),
-    *Flag.Status.choices,
-]
+from programs.models import Flag, Nation, Programme, Subscription
 
 
-class FlagFilterForm(forms.Form):
-    """The flags page's filters (GET). Unknown values are form errors, never a 500."""
-
-    programme = forms.ChoiceField(required=False)
-    nation = forms.ChoiceField(required=False)
-    rule = forms.ChoiceField(required=False, choices=[("", "Any rule"), *RULE_CHOICES])
-    severity = forms.ChoiceField(
-        required=False, choices=[("", "Any severity"), *Flag.Severity.choices]
+def flag_filters(data: QueryDict, *, user: Any, choices: dict) -> FlagFilter:
+    """The API's flag filters (one meaning of every filter), for the flags page: the page
+    lists live flags unless asked otherwise, and picks programmes and nations from lists."""
+    data = data.copy()
+    data.setdefault("status", LIVE)
+    filterset = FlagFilter(data, queryset=released_flags(Flag.objects.all(), user))
+    fields = filterset.form.fields
+    fields["programme"].widget = forms.Select(
+        choices=[("", "Any programme"), (CROSS_PROGRAMME, "Cross-programme"), *choices["programme"]]
     )
-    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES)
+    nations = [("", "Any nation"), *choices["nation"]]
+    fields["nation"].label = "Flagged nation"
+    fields["nation"].widget = forms.Select(choices=nations)
+    fields["counterpart"].label = "Counterpart"
+    fields["counterpart"].widget = forms.Select(choices=nations)
+    for name in ("last_seen_after", "last_seen_before"):
+        del fields[name]
+    return filterset
 
-    def __init__(self, data, *, choices: dict[str, list[tuple[str, str]]]):
-        data = data.copy()
-        data.setdefault("status", "live")
-        super().__init__(data)
-        self.fields["programme"].choices = [
-            ("", "Any programme"),
-            ("-", "Cross-programme"),
-            *choices["programme"],
-        ]
-        self.fields["nation"].choices = [("", "Any nation"), *choices["nation"]]
+
+#: The flags page's filters a saved view keeps.
+SAVED_FILTERS = ("programme", "nation", "counterpart", "rule", "severity", "status")
+
+
+def saved_query(data: QueryDict) -> str:
+    """The filters of a flags page query string, as a saved view keeps them (nothing else)."""
+    kept = QueryDict(mutable=True)
+    for name in SAVED_FILTERS:
+        value = data.get(name)
+        if value is not None:
+            kept[name] = value[:100]
+    return kept.urlencode()
 
 
 class AcknowledgeForm(forms.Form):
@@ -56,3 +68,75 @@ class PairForm(forms.Form):
         if cleaned.get("a") and cleaned.get("a") == cleaned.get("b"):
             raise forms.ValidationError("Pick two different nations.")
         return cleaned
+
+
+class ChangeLogFilterForm(forms.Form):
+    """The change log's filters (GET), shared by its page and its API list. Unknown values
+    are form errors (400 in the API), never a 500."""
+
+    programme = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="code", empty_label="Any programme"
+    )
+    nation = forms.ModelChoiceField(
+        queryset=Nation.objects.order_by("name"),
+        required=False,
+        to_field_name="code",
+        empty_label="Any nation",
+    )
+    model = forms.ChoiceField(required=False, label="Record kind")
+    user = forms.CharField(required=False, max_length=150, help_text="User name")
+    reason = forms.CharField(required=False, max_length=100, label="Reason contains")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        self.fields["programme"].queryset = released(Programme.objects.order_by("code"), user)
+        self.fields["model"].choices = [("", "Any kind"), *changelog.model_choices()]
+
+    def clean_user(self):
+        name = self.cleaned_data["user"].strip()
+        if not name:
+            return None
+        users = get_user_model()
+        author = users._default_manager.filter(**{users.USERNAME_FIELD: name}).first()
+        if author is None:
+            raise forms.ValidationError(f"No user named “{name}”.")
+        return author
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end of the range is before its start.")
+        return cleaned
+
+    def filters(self) -> changelog.ChangeFilters:
+        data = self.cleaned_data
+        return changelog.ChangeFilters(
+            programme=data["programme"],
+            nation=data["nation"],
+            model=data["model"],
+            user=data["user"],
+            reason=data["reason"].strip(),
+            since=data["since"],
+            until=data["until"],
+        )
+
+
+class SubscriptionForm(forms.ModelForm):
+    """A new flag subscription, as the subscriptions page takes it."""
+
+    rule = forms.ChoiceField(required=False, choices=[("", "Any rule"), *RULE_CHOICES])
+
+    class Meta:
+        model = Subscription
+        fields = ["name", "everything", "programme", "nation", "rule", "min_severity", "delivery"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.user = user
+        self.fields["programme"].queryset = released(Programme.objects.order_by("code"), user)
+        self.fields["programme"].empty_label = "Any programme"
+        self.fields["nation"].queryset = Nation.objects.order_by("name")
+        self.fields["nation"].empty_label = "Any nation"

@@ -1327,31 +1327,6 @@ def flag_filter_choices(user=None) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def filtered_flags(
-    *,
-    programme: str = "",
-    nation: str = "",
-    rule: str = "",
-    severity: str = "",
-    status: str = "",
-    user=None,
-) -> QuerySet[Flag]:
-    """Flags the user may see matching the filters; ``status`` 'live' is open or acknowledged.
-    ``nation`` matches the flagged nation or a counterpart."""
-    queryset = released_flags(Flag.objects.all(), user)
-    if programme == "-":
-        queryset = queryset.filter(programme__isnull=True)
-    elif programme:
-        queryset = queryset.filter(programme__code=programme)
-    if nation:
-        matching = Flag.objects.filter(counterparts__code=nation).values("pk")
-        queryset = queryset.filter(Q(nation__code=nation) | Q(pk__in=matching))
-    if rule:
-        queryset = queryset.filter(rule=rule)
-    if severity:
-        queryset = queryset.filter(severity=severity)
-    if status == "live":
-        queryset = queryset.filter(status__in=LIVE)
-    elif status:
-        queryset = queryset.filter(status=status)
+def flags_for_page(queryset: QuerySet[Flag]) -> QuerySet[Flag]:
+    """Filtered flags (``programs.api.filters.FlagFilter``) as the flags page lists them."""
     return flags_with_relations(queryset).order_by("-last_seen_at", "-id")

@@ -31,5 +31,22 @@ urlpatterns = [
     path("nations/", views.pair_picker, name="pair-picker"),
     path("nations/<str:a>/<str:b>/", views.pair, name="pair"),
     path("flags/", views.flags, name="flags"),
+    path("flags/views/", views.save_flag_view, name="save-flag-view"),
+    path("flags/views/<str:token>/", views.saved_flag_view, name="saved-flag-view"),
+    path("flags/views/<int:pk>/delete/", views.delete_flag_view, name="delete-flag-view"),
+    path("changes/", views.changes, name="changes"),
+    path("subscriptions/", views.subscriptions, name="subscriptions"),
+    path(
+        "subscriptions/<int:pk>/delete/",
+        views.subscription_action,
+        {"action": "delete"},
+        name="subscription-delete",
+    ),
+    path(
+        "subscriptions/<int:pk>/rotate-feed/",
+        views.subscription_action,
+        {"action": "rotate-feed"},
+        name="subscription-rotate-feed",
+    ),
     path("flags/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
 ]

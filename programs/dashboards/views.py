@@ -13,21 +13,33 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from programs import changelog
 from programs.access import released, released_flags
 from programs.balance.flags import ACKNOWLEDGE_PERMISSION, FlagStateError, acknowledge_flag
 from programs.bounds import parse_day
 from programs.dashboards import selectors
+from programs.dashboards.downloads import downloads
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
-from programs.dashboards.forms import AcknowledgeForm, FlagFilterForm, PairForm
-from programs.models import Flag, Nation, Programme
+from programs.dashboards.forms import (
+    AcknowledgeForm,
+    ChangeLogFilterForm,
+    PairForm,
+    SubscriptionForm,
+    flag_filters,
+    saved_query,
+)
+from programs.feeds import describe
+from programs.models import Flag, Nation, Programme, SavedFlagView, Subscription
+from programs.subscriptions import feed_url, rotate_feed
 
 FLAGS_PER_PAGE = 50
+CHANGES_PER_PAGE = 50
 
 
 def _chart_context(**context) -> dict:
@@ -52,10 +64,22 @@ def programme(request: HttpRequest, code: str) -> HttpResponse:
         except ValueError as refused:
             messages.error(request, f"as_of: {refused} Showing today.")
     page = selectors.programme_page(item, as_of, request.user)
+    balance_url = reverse("api:programme-balance", args=[item.code])
     return render(
         request,
         "dashboards/programme.html",
-        _chart_context(page=page, programme=item, nav="programmes"),
+        _chart_context(
+            page=page,
+            programme=item,
+            nav="programmes",
+            page_url=request.build_absolute_uri(),
+            balance_downloads=downloads(
+                balance_url, {"as_of": page["as_of"].isoformat(), "section": "nations"}
+            ),
+            flag_downloads=downloads(
+                reverse("api:flag-list"), {"programme": item.code, "status": "live"}
+            ),
+        ),
     )
 
 
@@ -96,26 +120,127 @@ def pair(request: HttpRequest, a: str, b: str) -> HttpResponse:
 @require_GET
 @login_required
 def flags(request: HttpRequest) -> HttpResponse:
-    form = FlagFilterForm(request.GET, choices=selectors.flag_filter_choices(request.user))
-    if form.is_valid():
-        queryset = selectors.filtered_flags(**form.cleaned_data, user=request.user)
+    choices = selectors.flag_filter_choices(request.user)
+    filterset = flag_filters(request.GET, user=request.user, choices=choices)
+    if filterset.is_valid():
+        queryset = selectors.flags_for_page(filterset.qs)
     else:
         queryset = Flag.objects.none()
     paginator = Paginator(queryset, FLAGS_PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    filters = filterset.data.copy()
+    filters.pop("page", None)
+    saved = SavedFlagView.objects.filter(user=request.user)
     return render(
         request,
         "dashboards/flags.html",
         {
-            "form": form,
+            "form": filterset.form,
+            "saved_views": [
+                (view, reverse("dashboards:saved-flag-view", args=[view.token])) for view in saved
+            ],
+            "view_query": saved_query(request.GET),
             "page_obj": page_obj,
             "flags": page_obj.object_list,
             "query": query.urlencode(),
+            "downloads": downloads(reverse("api:flag-list"), filters),
             "nav": "flags",
         },
     )
+
+
+@require_POST
+@login_required
+def save_flag_view(request: HttpRequest) -> HttpResponse:
+    """Keep the flags page's current filters under a name."""
+    name = request.POST.get("name", "").strip()[:100]
+    query = saved_query(QueryDict(request.POST.get("query", "")))
+    if not name:
+        messages.error(request, "The view was not saved: give it a name.")
+    elif SavedFlagView.objects.filter(user=request.user, name=name).exists():
+        messages.error(request, f"The view was not saved: you already have one named “{name}”.")
+    else:
+        SavedFlagView.objects.create(user=request.user, name=name, query=query)
+        messages.success(request, f"View “{name}” saved; share it with its link.")
+    return HttpResponseRedirect(f"{reverse('dashboards:flags')}?{query}")
+
+
+@require_GET
+@login_required
+def saved_flag_view(request: HttpRequest, token: str) -> HttpResponse:
+    """A saved view's shareable link: the flags page with its filters (each reader sees the
+    flags they may see)."""
+    view = get_object_or_404(SavedFlagView, token=token)
+    return HttpResponseRedirect(f"{reverse('dashboards:flags')}?{view.query}")
+
+
+@require_POST
+@login_required
+def delete_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedFlagView.objects.filter(user=request.user), pk=pk)
+    view.delete()
+    messages.success(request, f"View “{view.name}” deleted.")
+    return redirect("dashboards:flags")
+
+
+@require_GET
+@login_required
+def changes(request: HttpRequest) -> HttpResponse:
+    """The change log: every change to the tracked records the user may see, newest first."""
+    form = ChangeLogFilterForm(request.GET or None, user=request.user)
+    valid = not form.is_bound or form.is_valid()
+    filters = form.filters() if form.is_bound and valid else changelog.ChangeFilters()
+    rows = changelog.change_rows(filters, request.user) if valid else []
+    page_obj = Paginator(rows, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dashboards/changes.html",
+        {
+            "form": form,
+            "page_obj": page_obj,
+            "changes": changelog.changes_on_page(list(page_obj.object_list), request.user),
+            "query": query.urlencode(),
+            "nav": "changes",
+        },
+    )
+
+
+@login_required
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    """The user's flag subscriptions, and a form to add one (POST)."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
+    form = SubscriptionForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Subscribed.")
+        return redirect("dashboards:subscriptions")
+    own = Subscription.objects.filter(user=request.user).select_related("programme", "nation")
+    rows = [(item, describe(item), feed_url(item)) for item in own]
+    return render(
+        request,
+        "dashboards/subscriptions.html",
+        {"form": form, "rows": rows, "nav": "subscriptions"},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_POST
+@login_required
+def subscription_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Delete one of the user's subscriptions, or give its feed a new secret URL."""
+    item = get_object_or_404(Subscription.objects.filter(user=request.user), pk=pk)
+    if action == "delete":
+        item.delete()
+        messages.success(request, "Subscription removed.")
+    else:
+        rotate_feed(item)
+        messages.success(request, "The feed has a new address; the old one no longer works.")
+    return redirect("dashboards:subscriptions")
 
 
 @require_POST

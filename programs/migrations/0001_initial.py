@@ -11,7 +11,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -20,847 +19,2850 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(choices=[('treaty', 'Treaty'), ('mou', 'MoU'), ('industrial', 'Industrial')], max_length=12)),
-                ('signed_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("treaty", "Treaty"),
+                            ("mou", "MoU"),
+                            ("industrial", "Industrial"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("signed_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['signed_on', 'name'],
+                "ordering": ["signed_on", "name"],
             },
         ),
         migrations.CreateModel(
-            name='DecisionBody',
+            name="DecisionBody",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('name', models.CharField(max_length=200)),
-                ('level', models.CharField(choices=[('governmental', 'Governmental'), ('industrial', 'Industrial'), ('technical', 'Technical')], max_length=12)),
-                ('voting_rule', models.CharField(choices=[('unanimity', 'Unanimity'), ('majority', 'Majority'), ('weighted', 'Weighted')], max_length=10)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("governmental", "Governmental"),
+                            ("industrial", "Industrial"),
+                            ("technical", "Technical"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "voting_rule",
+                    models.CharField(
+                        choices=[
+                            ("unanimity", "Unanimity"),
+                            ("majority", "Majority"),
+                            ("weighted", "Weighted"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'decision bodies',
-                'ordering': ['programme__code', 'name'],
+                "verbose_name_plural": "decision bodies",
+                "ordering": ["programme__code", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('decided_on', models.DateField()),
-                ('title', models.CharField(max_length=300)),
-                ('outcome', models.CharField(choices=[('approved', 'Approved'), ('rejected', 'Rejected'), ('deferred', 'Deferred')], max_length=10)),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='programs.decisionbody')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("decided_on", models.DateField()),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("deferred", "Deferred"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="programs.decisionbody",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_on', 'title'],
+                "ordering": ["-decided_on", "title"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAgreement',
+            name="HistoricalAgreement",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('name', models.CharField(db_index=True, max_length=200)),
-                ('kind', models.CharField(choices=[('treaty', 'Treaty'), ('mou', 'MoU'), ('industrial', 'Industrial')], max_length=12)),
-                ('signed_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("treaty", "Treaty"),
+                            ("mou", "MoU"),
+                            ("industrial", "Industrial"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("signed_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical agreement',
-                'verbose_name_plural': 'historical agreements',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalNation',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('code', models.CharField(db_index=True, max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use the ISO 3166-1 alpha-3 code in capitals, e.g. GBR.')])),
-                ('name', models.CharField(db_index=True, max_length=100)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical nation',
-                'verbose_name_plural': 'historical nations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalProgramme',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('code', models.SlugField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('concept', 'Concept'), ('development', 'Development'), ('production', 'Production'), ('in_service', 'In service'), ('merged', 'Merged'), ('cancelled', 'Cancelled')], max_length=12)),
-                ('currency', models.CharField(max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use the ISO 4217 code in capitals, e.g. GBP.')])),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical programme',
-                'verbose_name_plural': 'historical programmes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='Nation',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('code', models.CharField(max_length=3, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use the ISO 3166-1 alpha-3 code in capitals, e.g. GBR.')])),
-                ('name', models.CharField(max_length=100, unique=True)),
-            ],
-            options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=django.db.models.lookups.Exact(django.db.models.functions.text.Length('code'), 3), name='nation_code_three_letters')],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalVote',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('position', models.CharField(choices=[('for', 'For'), ('against', 'Against'), ('abstain', 'Abstain'), ('absent', 'Absent')], max_length=8)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('decision', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.decision')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-            ],
-            options={
-                'verbose_name': 'historical vote',
-                'verbose_name_plural': 'historical votes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalSeat',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('votes', models.PositiveSmallIntegerField(default=1)),
-                ('veto', models.BooleanField(default=False)),
-                ('chair', models.BooleanField(default=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('body', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.decisionbody')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-            ],
-            options={
-                'verbose_name': 'historical seat',
-                'verbose_name_plural': 'historical seats',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalOrganisation',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('name', models.CharField(db_index=True, max_length=200)),
-                ('short_name', models.CharField(blank=True, max_length=50)),
-                ('kind', models.CharField(choices=[('government', 'Government'), ('agency', 'Agency'), ('intergovernmental', 'Intergovernmental'), ('prime', 'Prime'), ('supplier', 'Supplier'), ('joint_venture', 'Joint venture')], max_length=20)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-            ],
-            options={
-                'verbose_name': 'historical organisation',
-                'verbose_name_plural': 'historical organisations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalDecision',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('decided_on', models.DateField()),
-                ('title', models.CharField(max_length=300)),
-                ('outcome', models.CharField(choices=[('approved', 'Approved'), ('rejected', 'Rejected'), ('deferred', 'Deferred')], max_length=10)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('body', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.decisionbody')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-            ],
-            options={
-                'verbose_name': 'historical decision',
-                'verbose_name_plural': 'historical decisions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical agreement",
+                "verbose_name_plural": "historical agreements",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalAgreement_nations',
+            name="HistoricalNation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('agreement', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.agreement')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalagreement')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        db_index=True,
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$",
+                                "Use the ISO 3166-1 alpha-3 code in capitals, e.g. GBR.",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=100)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalAgreement_nations',
+                "verbose_name": "historical nation",
+                "verbose_name_plural": "historical nations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalProgramme",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("concept", "Concept"),
+                            ("development", "Development"),
+                            ("production", "Production"),
+                            ("in_service", "In service"),
+                            ("merged", "Merged"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Use the ISO 4217 code in capitals, e.g. GBP."
+                            )
+                        ],
+                    ),
+                ),
+                ("started_on", models.DateField(blank=True, null=True)),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical programme",
+                "verbose_name_plural": "historical programmes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Nation",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=3,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$",
+                                "Use the ISO 3166-1 alpha-3 code in capitals, e.g. GBR.",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+            ],
+            options={
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.Exact(
+                            django.db.models.functions.text.Length("code"), 3
+                        ),
+                        name="nation_code_three_letters",
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalVote",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "position",
+                    models.CharField(
+                        choices=[
+                            ("for", "For"),
+                            ("against", "Against"),
+                            ("abstain", "Abstain"),
+                            ("absent", "Absent"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.decision",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical vote",
+                "verbose_name_plural": "historical votes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalSeat",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("votes", models.PositiveSmallIntegerField(default=1)),
+                ("veto", models.BooleanField(default=False)),
+                ("chair", models.BooleanField(default=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.decisionbody",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical seat",
+                "verbose_name_plural": "historical seats",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalOrganisation",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=200)),
+                ("short_name", models.CharField(blank=True, max_length=50)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("government", "Government"),
+                            ("agency", "Agency"),
+                            ("intergovernmental", "Intergovernmental"),
+                            ("prime", "Prime"),
+                            ("supplier", "Supplier"),
+                            ("joint_venture", "Joint venture"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical organisation",
+                "verbose_name_plural": "historical organisations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalDecision",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("decided_on", models.DateField()),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("deferred", "Deferred"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.decisionbody",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical decision",
+                "verbose_name_plural": "historical decisions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalAgreement_nations",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.agreement",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalagreement",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalAgreement_nations",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='proposer',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='programs.nation'),
+            model_name="decision",
+            name="proposer",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="proposals",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='agreement',
-            name='nations',
-            field=models.ManyToManyField(related_name='agreements', to='programs.nation'),
+            model_name="agreement",
+            name="nations",
+            field=models.ManyToManyField(related_name="agreements", to="programs.nation"),
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('short_name', models.CharField(blank=True, max_length=50)),
-                ('kind', models.CharField(choices=[('government', 'Government'), ('agency', 'Agency'), ('intergovernmental', 'Intergovernmental'), ('prime', 'Prime'), ('supplier', 'Supplier'), ('joint_venture', 'Joint venture')], max_length=20)),
-                ('nation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='programs.nation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("short_name", models.CharField(blank=True, max_length=50)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("government", "Government"),
+                            ("agency", "Agency"),
+                            ("intergovernmental", "Intergovernmental"),
+                            ("prime", "Prime"),
+                            ("supplier", "Supplier"),
+                            ("joint_venture", "Joint venture"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organisations",
+                        to="programs.nation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalOwnershipStake',
+            name="HistoricalOwnershipStake",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('percent', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.organisation')),
-                ('venture', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'kind': 'joint_venture'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.organisation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "venture",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"kind": "joint_venture"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical ownership stake',
-                'verbose_name_plural': 'historical ownership stakes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='OwnershipStake',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('percent', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='holdings', to='programs.organisation')),
-                ('venture', models.ForeignKey(limit_choices_to={'kind': 'joint_venture'}, on_delete=django.db.models.deletion.CASCADE, related_name='stakes', to='programs.organisation')),
-            ],
-            options={
-                'ordering': ['venture__name', '-percent'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Programme',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('concept', 'Concept'), ('development', 'Development'), ('production', 'Production'), ('in_service', 'In service'), ('merged', 'Merged'), ('cancelled', 'Cancelled')], max_length=12)),
-                ('currency', models.CharField(max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use the ISO 4217 code in capitals, e.g. GBP.')])),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('predecessors', models.ManyToManyField(blank=True, help_text='Programmes merged into this one.', related_name='successors', to='programs.programme')),
-            ],
-            options={
-                'ordering': ['code'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Participation',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('role', models.CharField(choices=[('lead', 'Lead'), ('partner', 'Partner'), ('junior', 'Junior'), ('observer', 'Observer')], max_length=10)),
-                ('agreed_share', models.DecimalField(blank=True, decimal_places=2, help_text='Agreed share of the programme, in percent.', max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('joined_on', models.DateField(blank=True, null=True)),
-                ('left_on', models.DateField(blank=True, null=True)),
-                ('nation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='programs.nation')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='programs.programme')),
-            ],
-            options={
-                'ordering': ['programme__code', 'nation__name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='LeadershipRole',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('title', models.CharField(max_length=200)),
-                ('domain', models.CharField(choices=[('management', 'Programme management'), ('airframe', 'Airframe'), ('propulsion', 'Propulsion'), ('sensors', 'Sensors'), ('mission_systems', 'Mission systems'), ('weapons', 'Weapons'), ('integration', 'Integration'), ('support', 'Support'), ('other', 'Other')], max_length=20)),
-                ('weight', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('nation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='leadership_roles', to='programs.nation')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='leadership_roles', to='programs.organisation')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leadership_roles', to='programs.programme')),
-            ],
-            options={
-                'ordering': ['programme__code', '-weight', 'title'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalWorkPackage',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('code', models.CharField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('domain', models.CharField(choices=[('airframe', 'Airframe'), ('propulsion', 'Propulsion'), ('sensors', 'Sensors'), ('mission_systems', 'Mission systems'), ('weapons', 'Weapons'), ('integration', 'Integration'), ('support', 'Support'), ('other', 'Other')], max_length=20)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lead_organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.organisation')),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.programme')),
-            ],
-            options={
-                'verbose_name': 'historical work package',
-                'verbose_name_plural': 'historical work packages',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalThresholdOverride',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('rule', models.CharField(choices=[('workshare_return', 'workshare_return'), ('leadership_deficit', 'leadership_deficit'), ('outvoted', 'outvoted'), ('bloc_sidelining', 'bloc_sidelining'), ('tech_transfer_asymmetry', 'tech_transfer_asymmetry'), ('tech_transfer_overdue', 'tech_transfer_overdue'), ('global_balance', 'global_balance')], max_length=40)),
-                ('parameter', models.CharField(max_length=40)),
-                ('value', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.programme')),
-            ],
-            options={
-                'verbose_name': 'historical threshold override',
-                'verbose_name_plural': 'historical threshold overrides',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical ownership stake",
+                "verbose_name_plural": "historical ownership stakes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTechTransferMilestone',
+            name="OwnershipStake",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('title', models.CharField(max_length=300)),
-                ('technology_area', models.CharField(max_length=100)),
-                ('planned_on', models.DateField()),
-                ('achieved_on', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('achieved', 'Achieved'), ('delayed', 'Delayed'), ('blocked', 'Blocked'), ('cancelled', 'Cancelled')], default='planned', max_length=12)),
-                ('access_level', models.CharField(choices=[('full', 'Full'), ('licensed', 'Licensed'), ('black_box', 'Black box')], max_length=10)),
-                ('export_control', models.CharField(blank=True, max_length=200)),
-                ('weight', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('provider', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.organisation')),
-                ('recipient', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.organisation')),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="holdings",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "venture",
+                    models.ForeignKey(
+                        limit_choices_to={"kind": "joint_venture"},
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stakes",
+                        to="programs.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical tech-transfer milestone',
-                'verbose_name_plural': 'historical tech-transfer milestones',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "ordering": ["venture__name", "-percent"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Programme",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("concept", "Concept"),
+                            ("development", "Development"),
+                            ("production", "Production"),
+                            ("in_service", "In service"),
+                            ("merged", "Merged"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Use the ISO 4217 code in capitals, e.g. GBP."
+                            )
+                        ],
+                    ),
+                ),
+                ("started_on", models.DateField(blank=True, null=True)),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                (
+                    "predecessors",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Programmes merged into this one.",
+                        related_name="successors",
+                        to="programs.programme",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["code"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Participation",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("lead", "Lead"),
+                            ("partner", "Partner"),
+                            ("junior", "Junior"),
+                            ("observer", "Observer"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "agreed_share",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Agreed share of the programme, in percent.",
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                ("joined_on", models.DateField(blank=True, null=True)),
+                ("left_on", models.DateField(blank=True, null=True)),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participations",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="programs.programme",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["programme__code", "nation__name"],
+            },
+        ),
+        migrations.CreateModel(
+            name="LeadershipRole",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "domain",
+                    models.CharField(
+                        choices=[
+                            ("management", "Programme management"),
+                            ("airframe", "Airframe"),
+                            ("propulsion", "Propulsion"),
+                            ("sensors", "Sensors"),
+                            ("mission_systems", "Mission systems"),
+                            ("weapons", "Weapons"),
+                            ("integration", "Integration"),
+                            ("support", "Support"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "weight",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ]
+                    ),
+                ),
+                ("started_on", models.DateField(blank=True, null=True)),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="leadership_roles",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="leadership_roles",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="leadership_roles",
+                        to="programs.programme",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["programme__code", "-weight", "title"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalWorkPackage",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("code", models.CharField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "domain",
+                    models.CharField(
+                        choices=[
+                            ("airframe", "Airframe"),
+                            ("propulsion", "Propulsion"),
+                            ("sensors", "Sensors"),
+                            ("mission_systems", "Mission systems"),
+                            ("weapons", "Weapons"),
+                            ("integration", "Integration"),
+                            ("support", "Support"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical work package",
+                "verbose_name_plural": "historical work packages",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalProgramme_predecessors',
+            name="HistoricalThresholdOverride",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalprogramme')),
-                ('from_programme', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.programme')),
-                ('to_programme', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.programme')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("workshare_return", "workshare_return"),
+                            ("leadership_deficit", "leadership_deficit"),
+                            ("outvoted", "outvoted"),
+                            ("bloc_sidelining", "bloc_sidelining"),
+                            ("tech_transfer_asymmetry", "tech_transfer_asymmetry"),
+                            ("tech_transfer_overdue", "tech_transfer_overdue"),
+                            ("global_balance", "global_balance"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("parameter", models.CharField(max_length=40)),
+                ("value", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalProgramme_predecessors',
+                "verbose_name": "historical threshold override",
+                "verbose_name_plural": "historical threshold overrides",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalParticipation',
+            name="HistoricalTechTransferMilestone",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('role', models.CharField(choices=[('lead', 'Lead'), ('partner', 'Partner'), ('junior', 'Junior'), ('observer', 'Observer')], max_length=10)),
-                ('agreed_share', models.DecimalField(blank=True, decimal_places=2, help_text='Agreed share of the programme, in percent.', max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('joined_on', models.DateField(blank=True, null=True)),
-                ('left_on', models.DateField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.programme')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("technology_area", models.CharField(max_length=100)),
+                ("planned_on", models.DateField()),
+                ("achieved_on", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("in_progress", "In progress"),
+                            ("achieved", "Achieved"),
+                            ("delayed", "Delayed"),
+                            ("blocked", "Blocked"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "access_level",
+                    models.CharField(
+                        choices=[
+                            ("full", "Full"),
+                            ("licensed", "Licensed"),
+                            ("black_box", "Black box"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("export_control", models.CharField(blank=True, max_length=200)),
+                (
+                    "weight",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical participation',
-                'verbose_name_plural': 'historical participations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical tech-transfer milestone",
+                "verbose_name_plural": "historical tech-transfer milestones",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalLeadershipRole',
+            name="HistoricalProgramme_predecessors",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('title', models.CharField(max_length=200)),
-                ('domain', models.CharField(choices=[('management', 'Programme management'), ('airframe', 'Airframe'), ('propulsion', 'Propulsion'), ('sensors', 'Sensors'), ('mission_systems', 'Mission systems'), ('weapons', 'Weapons'), ('integration', 'Integration'), ('support', 'Support'), ('other', 'Other')], max_length=20)),
-                ('weight', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.organisation')),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.programme')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalprogramme",
+                    ),
+                ),
+                (
+                    "from_programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
+                (
+                    "to_programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical leadership role',
-                'verbose_name_plural': 'historical leadership roles',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "HistoricalProgramme_predecessors",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDecisionBody',
+            name="HistoricalParticipation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('name', models.CharField(max_length=200)),
-                ('level', models.CharField(choices=[('governmental', 'Governmental'), ('industrial', 'Industrial'), ('technical', 'Technical')], max_length=12)),
-                ('voting_rule', models.CharField(choices=[('unanimity', 'Unanimity'), ('majority', 'Majority'), ('weighted', 'Weighted')], max_length=10)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.programme')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("lead", "Lead"),
+                            ("partner", "Partner"),
+                            ("junior", "Junior"),
+                            ("observer", "Observer"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "agreed_share",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Agreed share of the programme, in percent.",
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                ("joined_on", models.DateField(blank=True, null=True)),
+                ("left_on", models.DateField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical decision body',
-                'verbose_name_plural': 'historical decision bodies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical participation",
+                "verbose_name_plural": "historical participations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalContribution',
+            name="HistoricalLeadershipRole",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField(blank=True, null=True)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.programme')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "domain",
+                    models.CharField(
+                        choices=[
+                            ("management", "Programme management"),
+                            ("airframe", "Airframe"),
+                            ("propulsion", "Propulsion"),
+                            ("sensors", "Sensors"),
+                            ("mission_systems", "Mission systems"),
+                            ("weapons", "Weapons"),
+                            ("integration", "Integration"),
+                            ("support", "Support"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "weight",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ]
+                    ),
+                ),
+                ("started_on", models.DateField(blank=True, null=True)),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical contribution',
-                'verbose_name_plural': 'historical contributions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical leadership role",
+                "verbose_name_plural": "historical leadership roles",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalDecisionBody",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("governmental", "Governmental"),
+                            ("industrial", "Industrial"),
+                            ("technical", "Technical"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "voting_rule",
+                    models.CharField(
+                        choices=[
+                            ("unanimity", "Unanimity"),
+                            ("majority", "Majority"),
+                            ("weighted", "Weighted"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical decision body",
+                "verbose_name_plural": "historical decision bodies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalContribution",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField(blank=True, null=True)),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=18,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical contribution",
+                "verbose_name_plural": "historical contributions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='decisionbody',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decision_bodies', to='programs.programme'),
+            model_name="decisionbody",
+            name="programme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="decision_bodies",
+                to="programs.programme",
+            ),
         ),
         migrations.CreateModel(
-            name='Contribution',
+            name="Contribution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField(blank=True, null=True)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('nation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contributions', to='programs.nation')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contributions', to='programs.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField(blank=True, null=True)),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=18,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contributions",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contributions",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme__code', 'period_start', 'nation__name'],
+                "ordering": ["programme__code", "period_start", "nation__name"],
             },
         ),
         migrations.CreateModel(
-            name='ScenarioLoad',
+            name="ScenarioLoad",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=500)),
-                ('format', models.CharField(max_length=40)),
-                ('as_of', models.DateField(blank=True, null=True)),
-                ('sha256', models.CharField(max_length=64)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True)),
-                ('created', models.PositiveIntegerField(default=0)),
-                ('updated', models.PositiveIntegerField(default=0)),
-                ('unchanged', models.PositiveIntegerField(default=0)),
-                ('loaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=500)),
+                ("format", models.CharField(max_length=40)),
+                ("as_of", models.DateField(blank=True, null=True)),
+                ("sha256", models.CharField(max_length=64)),
+                ("loaded_at", models.DateTimeField(auto_now_add=True)),
+                ("created", models.PositiveIntegerField(default=0)),
+                ("updated", models.PositiveIntegerField(default=0)),
+                ("unchanged", models.PositiveIntegerField(default=0)),
+                (
+                    "loaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-loaded_at'],
+                "ordering": ["-loaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='Seat',
+            name="Seat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('votes', models.PositiveSmallIntegerField(default=1)),
-                ('veto', models.BooleanField(default=False)),
-                ('chair', models.BooleanField(default=False)),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seats', to='programs.decisionbody')),
-                ('nation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='seats', to='programs.nation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("votes", models.PositiveSmallIntegerField(default=1)),
+                ("veto", models.BooleanField(default=False)),
+                ("chair", models.BooleanField(default=False)),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="seats",
+                        to="programs.decisionbody",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="seats",
+                        to="programs.nation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['body__name', 'nation__name'],
+                "ordering": ["body__name", "nation__name"],
             },
         ),
         migrations.CreateModel(
-            name='TechTransferMilestone',
+            name="TechTransferMilestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('title', models.CharField(max_length=300)),
-                ('technology_area', models.CharField(max_length=100)),
-                ('planned_on', models.DateField()),
-                ('achieved_on', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('achieved', 'Achieved'), ('delayed', 'Delayed'), ('blocked', 'Blocked'), ('cancelled', 'Cancelled')], default='planned', max_length=12)),
-                ('access_level', models.CharField(choices=[('full', 'Full'), ('licensed', 'Licensed'), ('black_box', 'Black box')], max_length=10)),
-                ('export_control', models.CharField(blank=True, max_length=200)),
-                ('weight', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tech_transfers', to='programs.programme')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_provided', to='programs.organisation')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_received', to='programs.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("technology_area", models.CharField(max_length=100)),
+                ("planned_on", models.DateField()),
+                ("achieved_on", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("in_progress", "In progress"),
+                            ("achieved", "Achieved"),
+                            ("delayed", "Delayed"),
+                            ("blocked", "Blocked"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "access_level",
+                    models.CharField(
+                        choices=[
+                            ("full", "Full"),
+                            ("licensed", "Licensed"),
+                            ("black_box", "Black box"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("export_control", models.CharField(blank=True, max_length=200)),
+                (
+                    "weight",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tech_transfers",
+                        to="programs.programme",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers_provided",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers_received",
+                        to="programs.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tech-transfer milestone',
-                'ordering': ['programme__code', 'planned_on', 'title'],
+                "verbose_name": "tech-transfer milestone",
+                "ordering": ["programme__code", "planned_on", "title"],
             },
         ),
         migrations.CreateModel(
-            name='ThresholdOverride',
+            name="ThresholdOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('rule', models.CharField(choices=[('workshare_return', 'workshare_return'), ('leadership_deficit', 'leadership_deficit'), ('outvoted', 'outvoted'), ('bloc_sidelining', 'bloc_sidelining'), ('tech_transfer_asymmetry', 'tech_transfer_asymmetry'), ('tech_transfer_overdue', 'tech_transfer_overdue'), ('global_balance', 'global_balance')], max_length=40)),
-                ('parameter', models.CharField(max_length=40)),
-                ('value', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='threshold_overrides', to='programs.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("workshare_return", "workshare_return"),
+                            ("leadership_deficit", "leadership_deficit"),
+                            ("outvoted", "outvoted"),
+                            ("bloc_sidelining", "bloc_sidelining"),
+                            ("tech_transfer_asymmetry", "tech_transfer_asymmetry"),
+                            ("tech_transfer_overdue", "tech_transfer_overdue"),
+                            ("global_balance", "global_balance"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("parameter", models.CharField(max_length=40)),
+                ("value", models.DecimalField(decimal_places=4, max_digits=12)),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="threshold_overrides",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme__code', 'rule', 'parameter'],
+                "ordering": ["programme__code", "rule", "parameter"],
             },
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('position', models.CharField(choices=[('for', 'For'), ('against', 'Against'), ('abstain', 'Abstain'), ('absent', 'Absent')], max_length=8)),
-                ('decision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='programs.decision')),
-                ('nation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='programs.nation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "position",
+                    models.CharField(
+                        choices=[
+                            ("for", "For"),
+                            ("against", "Against"),
+                            ("abstain", "Abstain"),
+                            ("absent", "Absent"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="programs.decision",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="votes",
+                        to="programs.nation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['decision', 'nation__name'],
+                "ordering": ["decision", "nation__name"],
             },
         ),
         migrations.CreateModel(
-            name='WorkPackage',
+            name="WorkPackage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('code', models.CharField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('domain', models.CharField(choices=[('airframe', 'Airframe'), ('propulsion', 'Propulsion'), ('sensors', 'Sensors'), ('mission_systems', 'Mission systems'), ('weapons', 'Weapons'), ('integration', 'Integration'), ('support', 'Support'), ('other', 'Other')], max_length=20)),
-                ('lead_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_work_packages', to='programs.organisation')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='work_packages', to='programs.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                ("code", models.CharField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "domain",
+                    models.CharField(
+                        choices=[
+                            ("airframe", "Airframe"),
+                            ("propulsion", "Propulsion"),
+                            ("sensors", "Sensors"),
+                            ("mission_systems", "Mission systems"),
+                            ("weapons", "Weapons"),
+                            ("integration", "Integration"),
+                            ("support", "Support"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "lead_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_work_packages",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="work_packages",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme__code', 'code'],
+                "ordering": ["programme__code", "code"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalWorkshareAllocation',
+            name="HistoricalWorkshareAllocation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.organisation')),
-                ('work_package', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.workpackage')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=18,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "work_package",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.workpackage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical workshare allocation',
-                'verbose_name_plural': 'historical workshare allocations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical workshare allocation",
+                "verbose_name_plural": "historical workshare allocations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='WorkshareAllocation',
+            name="WorkshareAllocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='Where the fact comes from: text or URL.')),
-                ('confidence', models.CharField(choices=[('reported', 'Reported (public or official source)'), ('estimated', 'Estimated by an analyst'), ('illustrative', 'Illustrative (scenario or demo data)')], default='illustrative', max_length=16)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField(blank=True, null=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='programs.organisation')),
-                ('work_package', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='programs.workpackage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the fact comes from: text or URL."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported (public or official source)"),
+                            ("estimated", "Estimated by an analyst"),
+                            ("illustrative", "Illustrative (scenario or demo data)"),
+                        ],
+                        default="illustrative",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=18,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField(blank=True, null=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="programs.organisation",
+                    ),
+                ),
+                (
+                    "work_package",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="allocations",
+                        to="programs.workpackage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'workshare allocation',
-                'ordering': ['work_package__programme__code', 'work_package__code', 'period_start', 'id'],
+                "verbose_name": "workshare allocation",
+                "ordering": [
+                    "work_package__programme__code",
+                    "work_package__code",
+                    "period_start",
+                    "id",
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.UniqueConstraint(fields=('body', 'title'), name='decision_natural_key'),
+            model_name="decision",
+            constraint=models.UniqueConstraint(
+                fields=("body", "title"), name="decision_natural_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('signed_on')), _connector='OR'), name='agreement_dates_in_order'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True),
+                    ("ended_on__gte", models.F("signed_on")),
+                    _connector="OR",
+                ),
+                name="agreement_dates_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'joint_venture'), _negated=True), ('nation__isnull', True), _connector='OR'), name='organisation_joint_venture_has_no_nation', violation_error_message="A joint venture has no nation: give its owners' stakes."),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "joint_venture"), _negated=True),
+                    ("nation__isnull", True),
+                    _connector="OR",
+                ),
+                name="organisation_joint_venture_has_no_nation",
+                violation_error_message="A joint venture has no nation: give its owners' stakes.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ownershipstake',
-            constraint=models.UniqueConstraint(fields=('venture', 'owner'), name='stake_one_per_owner'),
+            model_name="ownershipstake",
+            constraint=models.UniqueConstraint(
+                fields=("venture", "owner"), name="stake_one_per_owner"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ownershipstake',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__gt', 0), ('percent__lte', 100)), name='stake_percent_range'),
+            model_name="ownershipstake",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("percent__gt", 0), ("percent__lte", 100)),
+                name="stake_percent_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ownershipstake',
-            constraint=models.CheckConstraint(condition=models.Q(('venture', models.F('owner')), _negated=True), name='stake_venture_not_own_owner'),
+            model_name="ownershipstake",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("venture", models.F("owner")), _negated=True),
+                name="stake_venture_not_own_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('started_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='programme_dates_in_order'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True),
+                    ("started_on__isnull", True),
+                    ("ended_on__gte", models.F("started_on")),
+                    _connector="OR",
+                ),
+                name="programme_dates_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.Exact(django.db.models.functions.text.Length('currency'), 3), name='programme_currency_three_letters'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=django.db.models.lookups.Exact(
+                    django.db.models.functions.text.Length("currency"), 3
+                ),
+                name="programme_currency_three_letters",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participation',
-            constraint=models.UniqueConstraint(fields=('programme', 'nation'), name='participation_one_per_nation'),
+            model_name="participation",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "nation"), name="participation_one_per_nation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participation',
-            constraint=models.CheckConstraint(condition=models.Q(('agreed_share__isnull', True), models.Q(('agreed_share__gte', 0), ('agreed_share__lte', 100)), _connector='OR'), name='participation_agreed_share_range'),
+            model_name="participation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("agreed_share__isnull", True),
+                    models.Q(("agreed_share__gte", 0), ("agreed_share__lte", 100)),
+                    _connector="OR",
+                ),
+                name="participation_agreed_share_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participation',
-            constraint=models.CheckConstraint(condition=models.Q(('left_on__isnull', True), ('joined_on__isnull', True), ('left_on__gte', models.F('joined_on')), _connector='OR'), name='participation_dates_in_order'),
+            model_name="participation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("left_on__isnull", True),
+                    ("joined_on__isnull", True),
+                    ("left_on__gte", models.F("joined_on")),
+                    _connector="OR",
+                ),
+                name="participation_dates_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='leadershiprole',
-            constraint=models.UniqueConstraint(fields=('programme', 'title'), name='leadership_natural_key'),
+            model_name="leadershiprole",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "title"), name="leadership_natural_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='leadershiprole',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gte', 1), ('weight__lte', 5)), name='leadership_weight_range'),
+            model_name="leadershiprole",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gte", 1), ("weight__lte", 5)),
+                name="leadership_weight_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='leadershiprole',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('started_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='leadership_dates_in_order'),
+            model_name="leadershiprole",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True),
+                    ("started_on__isnull", True),
+                    ("ended_on__gte", models.F("started_on")),
+                    _connector="OR",
+                ),
+                name="leadership_dates_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decisionbody',
-            constraint=models.UniqueConstraint(fields=('programme', 'name'), name='decision_body_natural_key'),
+            model_name="decisionbody",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "name"), name="decision_body_natural_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contribution',
-            constraint=models.UniqueConstraint(fields=('programme', 'nation', 'period_start'), name='contribution_natural_key'),
+            model_name="contribution",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "nation", "period_start"), name="contribution_natural_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contribution',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='contribution_amount_positive'),
+            model_name="contribution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="contribution_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contribution',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__isnull', True), ('period_end__gte', models.F('period_start')), _connector='OR'), name='contribution_period_in_order'),
+            model_name="contribution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("period_end__isnull", True),
+                    ("period_end__gte", models.F("period_start")),
+                    _connector="OR",
+                ),
+                name="contribution_period_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seat',
-            constraint=models.UniqueConstraint(fields=('body', 'nation'), name='seat_one_per_nation'),
+            model_name="seat",
+            constraint=models.UniqueConstraint(
+                fields=("body", "nation"), name="seat_one_per_nation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seat',
-            constraint=models.UniqueConstraint(condition=models.Q(('chair', True)), fields=('body',), name='seat_one_chair_per_body', violation_error_message='This body already has a chair.'),
+            model_name="seat",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("chair", True)),
+                fields=("body",),
+                name="seat_one_chair_per_body",
+                violation_error_message="This body already has a chair.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seat',
-            constraint=models.CheckConstraint(condition=models.Q(('votes__gte', 0)), name='seat_votes_not_negative'),
+            model_name="seat",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("votes__gte", 0)), name="seat_votes_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='techtransfermilestone',
-            constraint=models.UniqueConstraint(fields=('programme', 'title'), name='tech_transfer_natural_key'),
+            model_name="techtransfermilestone",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "title"), name="tech_transfer_natural_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='techtransfermilestone',
-            constraint=models.CheckConstraint(condition=models.Q(('provider', models.F('recipient')), _negated=True), name='tech_transfer_distinct_parties'),
+            model_name="techtransfermilestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("provider", models.F("recipient")), _negated=True),
+                name="tech_transfer_distinct_parties",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='techtransfermilestone',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gte', 1), ('weight__lte', 5)), name='tech_transfer_weight_range'),
+            model_name="techtransfermilestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gte", 1), ("weight__lte", 5)),
+                name="tech_transfer_weight_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='techtransfermilestone',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('achieved_on__isnull', False), ('status', 'achieved')), models.Q(models.Q(('status', 'achieved'), _negated=True), ('achieved_on__isnull', True)), _connector='OR'), name='tech_transfer_achieved_has_date', violation_error_message='An achieved milestone has an achieved_on date, and only it.'),
+            model_name="techtransfermilestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("achieved_on__isnull", False), ("status", "achieved")),
+                    models.Q(
+                        models.Q(("status", "achieved"), _negated=True),
+                        ("achieved_on__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="tech_transfer_achieved_has_date",
+                violation_error_message="An achieved milestone has an achieved_on date, and only it.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='thresholdoverride',
-            constraint=models.UniqueConstraint(fields=('programme', 'rule', 'parameter'), name='threshold_one_per_parameter'),
+            model_name="thresholdoverride",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "rule", "parameter"), name="threshold_one_per_parameter"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.UniqueConstraint(fields=('decision', 'nation'), name='vote_one_per_nation'),
+            model_name="vote",
+            constraint=models.UniqueConstraint(
+                fields=("decision", "nation"), name="vote_one_per_nation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workpackage',
-            constraint=models.UniqueConstraint(fields=('programme', 'code'), name='work_package_natural_key'),
+            model_name="workpackage",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "code"), name="work_package_natural_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workshareallocation',
-            constraint=models.UniqueConstraint(fields=('work_package', 'organisation', 'period_start'), name='workshare_natural_key'),
+            model_name="workshareallocation",
+            constraint=models.UniqueConstraint(
+                fields=("work_package", "organisation", "period_start"),
+                name="workshare_natural_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workshareallocation',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='workshare_amount_positive'),
+            model_name="workshareallocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="workshare_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workshareallocation',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__isnull', True), ('period_end__gte', models.F('period_start')), _connector='OR'), name='workshare_period_in_order'),
+            model_name="workshareallocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("period_end__isnull", True),
+                    ("period_end__gte", models.F("period_start")),
+                    _connector="OR",
+                ),
+                name="workshare_period_in_order",
+            ),
         ),
     ]

@@ -8,124 +8,372 @@ from programs.permissions import sync_groups
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0002_analyst_and_viewer_groups'),
+        ("programs", "0002_analyst_and_viewer_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Flag',
+            name="Flag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(choices=[('workshare_return', 'workshare_return'), ('leadership_deficit', 'leadership_deficit'), ('outvoted', 'outvoted'), ('bloc_sidelining', 'bloc_sidelining'), ('tech_transfer_asymmetry', 'tech_transfer_asymmetry'), ('tech_transfer_overdue', 'tech_transfer_overdue'), ('global_balance', 'global_balance')], max_length=40)),
-                ('severity', models.CharField(choices=[('info', 'Info'), ('warning', 'Warning'), ('critical', 'Critical')], max_length=10)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], default='open', max_length=12)),
-                ('metric', models.CharField(help_text='The metric the rule judges.', max_length=60)),
-                ('value', models.DecimalField(blank=True, decimal_places=6, help_text="The metric's value at the last scan.", max_digits=14, null=True)),
-                ('threshold', models.DecimalField(blank=True, decimal_places=6, help_text='The threshold the value crossed.', max_digits=14, null=True)),
-                ('explanation', models.TextField()),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('fingerprint', models.CharField(db_index=True, help_text='Rule, programme, nation and sorted counterparts: one live flag each.', max_length=255)),
-                ('first_seen_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='acknowledged_flags', to=settings.AUTH_USER_MODEL)),
-                ('counterparts', models.ManyToManyField(blank=True, related_name='counterpart_flags', to='programs.nation')),
-                ('nation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='programs.nation')),
-                ('programme', models.ForeignKey(blank=True, help_text='Empty for cross-programme rules.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='programs.programme')),
-                ('reopens', models.ForeignKey(blank=True, help_text='The resolved flag this one raises again.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reopened_as', to='programs.flag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("workshare_return", "workshare_return"),
+                            ("leadership_deficit", "leadership_deficit"),
+                            ("outvoted", "outvoted"),
+                            ("bloc_sidelining", "bloc_sidelining"),
+                            ("tech_transfer_asymmetry", "tech_transfer_asymmetry"),
+                            ("tech_transfer_overdue", "tech_transfer_overdue"),
+                            ("global_balance", "global_balance"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("info", "Info"),
+                            ("warning", "Warning"),
+                            ("critical", "Critical"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(help_text="The metric the rule judges.", max_length=60),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        help_text="The metric's value at the last scan.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                (
+                    "threshold",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        help_text="The threshold the value crossed.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                ("explanation", models.TextField()),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        db_index=True,
+                        help_text="Rule, programme, nation and sorted counterparts: one live flag each.",
+                        max_length=255,
+                    ),
+                ),
+                ("first_seen_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="acknowledged_flags",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "counterparts",
+                    models.ManyToManyField(
+                        blank=True, related_name="counterpart_flags", to="programs.nation"
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="flags",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for cross-programme rules.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="flags",
+                        to="programs.programme",
+                    ),
+                ),
+                (
+                    "reopens",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The resolved flag this one raises again.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reopened_as",
+                        to="programs.flag",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_seen_at', '-id'],
-                'permissions': [('acknowledge_flag', 'Can acknowledge a flag with a note')],
+                "ordering": ["-last_seen_at", "-id"],
+                "permissions": [("acknowledge_flag", "Can acknowledge a flag with a note")],
             },
         ),
         migrations.CreateModel(
-            name='FlagEvent',
+            name="FlagEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('raised', 'Raised'), ('updated', 'Updated'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved'), ('reopened', 'Reopened')], max_length=12)),
-                ('at', models.DateTimeField()),
-                ('note', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='flag_events', to=settings.AUTH_USER_MODEL)),
-                ('flag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='programs.flag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("raised", "Raised"),
+                            ("updated", "Updated"),
+                            ("acknowledged", "Acknowledged"),
+                            ("resolved", "Resolved"),
+                            ("reopened", "Reopened"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("note", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="flag_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "flag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="programs.flag",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PendingCondition',
+            name="PendingCondition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fingerprint', models.CharField(max_length=255, unique=True)),
-                ('rule', models.CharField(choices=[('workshare_return', 'workshare_return'), ('leadership_deficit', 'leadership_deficit'), ('outvoted', 'outvoted'), ('bloc_sidelining', 'bloc_sidelining'), ('tech_transfer_asymmetry', 'tech_transfer_asymmetry'), ('tech_transfer_overdue', 'tech_transfer_overdue'), ('global_balance', 'global_balance')], max_length=40)),
-                ('scans', models.PositiveIntegerField(default=0)),
-                ('first_seen_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
-                ('nation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.nation')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fingerprint", models.CharField(max_length=255, unique=True)),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("workshare_return", "workshare_return"),
+                            ("leadership_deficit", "leadership_deficit"),
+                            ("outvoted", "outvoted"),
+                            ("bloc_sidelining", "bloc_sidelining"),
+                            ("tech_transfer_asymmetry", "tech_transfer_asymmetry"),
+                            ("tech_transfer_overdue", "tech_transfer_overdue"),
+                            ("global_balance", "global_balance"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("scans", models.PositiveIntegerField(default=0)),
+                ("first_seen_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField()),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['fingerprint'],
+                "ordering": ["fingerprint"],
             },
         ),
         migrations.CreateModel(
-            name='BalanceSnapshot',
+            name="BalanceSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('taken_on', models.DateField()),
-                ('taken_at', models.DateTimeField()),
-                ('contributed', models.DecimalField(decimal_places=2, max_digits=20)),
-                ('contribution_share', models.DecimalField(decimal_places=6, max_digits=14)),
-                ('contribution_basis', models.CharField(choices=[('recorded', 'Recorded'), ('agreed', 'Agreed'), ('equal', 'Equal')], max_length=10)),
-                ('work', models.DecimalField(decimal_places=2, max_digits=20)),
-                ('workshare_share', models.DecimalField(decimal_places=6, max_digits=14)),
-                ('return_coefficient', models.DecimalField(blank=True, decimal_places=6, max_digits=14, null=True)),
-                ('leadership_weight', models.PositiveIntegerField()),
-                ('leadership_share', models.DecimalField(decimal_places=6, max_digits=14)),
-                ('roles_held', models.PositiveIntegerField()),
-                ('votes', models.PositiveIntegerField()),
-                ('vote_share', models.DecimalField(decimal_places=6, max_digits=14)),
-                ('vetoes', models.PositiveIntegerField()),
-                ('chairs', models.PositiveIntegerField()),
-                ('counted_votes', models.PositiveIntegerField()),
-                ('outvoted_votes', models.PositiveIntegerField()),
-                ('outvoted_rate', models.DecimalField(blank=True, decimal_places=6, max_digits=14, null=True)),
-                ('tt_delivered_weight', models.PositiveIntegerField(help_text='Weight of milestones this nation delivered (achieved on or before the day).')),
-                ('tt_received_weight', models.PositiveIntegerField(help_text='Weight of milestones this nation received (achieved on or before the day).')),
-                ('overdue_to_receive', models.PositiveIntegerField()),
-                ('blocked_to_receive', models.PositiveIntegerField()),
-                ('global_return', models.DecimalField(blank=True, decimal_places=6, help_text="Global return in the programme's currency, where computable.", max_digits=14, null=True)),
-                ('nation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='programs.nation')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='programs.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("taken_on", models.DateField()),
+                ("taken_at", models.DateTimeField()),
+                ("contributed", models.DecimalField(decimal_places=2, max_digits=20)),
+                ("contribution_share", models.DecimalField(decimal_places=6, max_digits=14)),
+                (
+                    "contribution_basis",
+                    models.CharField(
+                        choices=[
+                            ("recorded", "Recorded"),
+                            ("agreed", "Agreed"),
+                            ("equal", "Equal"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("work", models.DecimalField(decimal_places=2, max_digits=20)),
+                ("workshare_share", models.DecimalField(decimal_places=6, max_digits=14)),
+                (
+                    "return_coefficient",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=14, null=True),
+                ),
+                ("leadership_weight", models.PositiveIntegerField()),
+                ("leadership_share", models.DecimalField(decimal_places=6, max_digits=14)),
+                ("roles_held", models.PositiveIntegerField()),
+                ("votes", models.PositiveIntegerField()),
+                ("vote_share", models.DecimalField(decimal_places=6, max_digits=14)),
+                ("vetoes", models.PositiveIntegerField()),
+                ("chairs", models.PositiveIntegerField()),
+                ("counted_votes", models.PositiveIntegerField()),
+                ("outvoted_votes", models.PositiveIntegerField()),
+                (
+                    "outvoted_rate",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=14, null=True),
+                ),
+                (
+                    "tt_delivered_weight",
+                    models.PositiveIntegerField(
+                        help_text="Weight of milestones this nation delivered (achieved on or before the day)."
+                    ),
+                ),
+                (
+                    "tt_received_weight",
+                    models.PositiveIntegerField(
+                        help_text="Weight of milestones this nation received (achieved on or before the day)."
+                    ),
+                ),
+                ("overdue_to_receive", models.PositiveIntegerField()),
+                ("blocked_to_receive", models.PositiveIntegerField()),
+                (
+                    "global_return",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        help_text="Global return in the programme's currency, where computable.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-taken_on', 'programme__code', 'nation__name'],
-                'get_latest_by': 'taken_on',
-                'constraints': [models.UniqueConstraint(fields=('programme', 'nation', 'taken_on'), name='snapshot_one_per_day')],
+                "ordering": ["-taken_on", "programme__code", "nation__name"],
+                "get_latest_by": "taken_on",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("programme", "nation", "taken_on"), name="snapshot_one_per_day"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='flag',
-            index=models.Index(fields=['status', 'severity'], name='flag_status_severity'),
+            model_name="flag",
+            index=models.Index(fields=["status", "severity"], name="flag_status_severity"),
         ),
         migrations.AddIndex(
-            model_name='flag',
-            index=models.Index(fields=['programme', 'status'], name='flag_programme_status'),
+            model_name="flag",
+            index=models.Index(fields=["programme", "status"], name="flag_programme_status"),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'resolved'), _negated=True), fields=('fingerprint',), name='flag_one_live_per_fingerprint'),
+            model_name="flag",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "resolved"), _negated=True),
+                fields=("fingerprint",),
+                name="flag_one_live_per_fingerprint",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('resolved_at__isnull', False), ('status', 'resolved')), models.Q(models.Q(('status', 'resolved'), _negated=True), ('resolved_at__isnull', True)), _connector='OR'), name='flag_resolved_has_date'),
+            model_name="flag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("resolved_at__isnull", False), ("status", "resolved")),
+                    models.Q(
+                        models.Q(("status", "resolved"), _negated=True),
+                        ("resolved_at__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="flag_resolved_has_date",
+            ),
         ),
         migrations.RunPython(sync_groups, migrations.RunPython.noop),
     ]

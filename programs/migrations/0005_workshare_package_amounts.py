@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0004_api_tokens'),
+        ("programs", "0004_api_tokens"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='workshareallocation',
-            index=models.Index(fields=['work_package'], include=('organisation', 'amount'), name='workshare_package_amounts'),
+            model_name="workshareallocation",
+            index=models.Index(
+                fields=["work_package"],
+                include=("organisation", "amount"),
+                name="workshare_package_amounts",
+            ),
         ),
     ]

@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0005_workshare_package_amounts'),
+        ("programs", "0005_workshare_package_amounts"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='techtransfermilestone',
-            index=models.Index(fields=['planned_on', 'id'], name='tech_transfer_cursor_order'),
+            model_name="techtransfermilestone",
+            index=models.Index(fields=["planned_on", "id"], name="tech_transfer_cursor_order"),
         ),
         migrations.AddIndex(
-            model_name='workshareallocation',
-            index=models.Index(fields=['period_start', 'id'], name='workshare_cursor_order'),
+            model_name="workshareallocation",
+            index=models.Index(fields=["period_start", "id"], name="workshare_cursor_order"),
         ),
     ]

@@ -7,326 +7,971 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0006_cursor_order_indexes'),
+        ("programs", "0006_cursor_order_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agreement',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="agreement",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='contribution',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="contribution",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="decision",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='decisionbody',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="decisionbody",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='leadershiprole',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="leadershiprole",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="organisation",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='ownershipstake',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="ownershipstake",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='participation',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="participation",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="programme",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='seat',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="seat",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='techtransfermilestone',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="techtransfermilestone",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='thresholdoverride',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="thresholdoverride",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='vote',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="vote",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='workpackage',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="workpackage",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.AddField(
-            model_name='workshareallocation',
-            name='releasable_to',
-            field=models.ManyToManyField(blank=True, help_text='Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).', related_name='+', to='programs.nation'),
+            model_name="workshareallocation",
+            name="releasable_to",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Nations this record may be shown to. Leave empty for the default: the participants of its programme (every nation for records outside a programme).",
+                related_name="+",
+                to="programs.nation",
+            ),
         ),
         migrations.CreateModel(
-            name='Clearance',
+            name="Clearance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nation', models.ForeignKey(blank=True, help_text='Leave empty for an unrestricted user.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cleared_users', to='programs.nation')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='clearance', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Leave empty for an unrestricted user.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cleared_users",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clearance",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'clearance',
+                "verbose_name": "clearance",
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAgreement_releasable_to',
+            name="HistoricalAgreement_releasable_to",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('agreement', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.agreement')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalagreement')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.agreement",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalagreement",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalAgreement_releasable_to',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalClearance',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, help_text='Leave empty for an unrestricted user.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical clearance',
-                'verbose_name_plural': 'historical clearances',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalContribution_releasable_to',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('contribution', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.contribution')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalcontribution')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-            ],
-            options={
-                'verbose_name': 'HistoricalContribution_releasable_to',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalDecision_releasable_to',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('decision', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.decision')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicaldecision')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-            ],
-            options={
-                'verbose_name': 'HistoricalDecision_releasable_to',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalDecisionBody_releasable_to',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('decisionbody', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.decisionbody')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicaldecisionbody')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-            ],
-            options={
-                'verbose_name': 'HistoricalDecisionBody_releasable_to',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalLeadershipRole_releasable_to',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalleadershiprole')),
-                ('leadershiprole', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.leadershiprole')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-            ],
-            options={
-                'verbose_name': 'HistoricalLeadershipRole_releasable_to',
+                "verbose_name": "HistoricalAgreement_releasable_to",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalOrganisation_releasable_to',
+            name="HistoricalClearance",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalorganisation')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.organisation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Leave empty for an unrestricted user.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalOrganisation_releasable_to',
+                "verbose_name": "historical clearance",
+                "verbose_name_plural": "historical clearances",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalOwnershipStake_releasable_to',
+            name="HistoricalContribution_releasable_to",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalownershipstake')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('ownershipstake', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.ownershipstake')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "contribution",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.contribution",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalcontribution",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalOwnershipStake_releasable_to',
+                "verbose_name": "HistoricalContribution_releasable_to",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalParticipation_releasable_to',
+            name="HistoricalDecision_releasable_to",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalparticipation')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('participation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.participation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.decision",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicaldecision",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalParticipation_releasable_to',
+                "verbose_name": "HistoricalDecision_releasable_to",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalProgramme_releasable_to',
+            name="HistoricalDecisionBody_releasable_to",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalprogramme')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.programme')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "decisionbody",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.decisionbody",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicaldecisionbody",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalProgramme_releasable_to',
+                "verbose_name": "HistoricalDecisionBody_releasable_to",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSeat_releasable_to',
+            name="HistoricalLeadershipRole_releasable_to",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalseat')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('seat', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.seat')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalleadershiprole",
+                    ),
+                ),
+                (
+                    "leadershiprole",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.leadershiprole",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalSeat_releasable_to',
+                "verbose_name": "HistoricalLeadershipRole_releasable_to",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTechTransferMilestone_releasable_to',
+            name="HistoricalOrganisation_releasable_to",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicaltechtransfermilestone')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('techtransfermilestone', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.techtransfermilestone')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalorganisation",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalTechTransferMilestone_releasable_to',
+                "verbose_name": "HistoricalOrganisation_releasable_to",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalThresholdOverride_releasable_to',
+            name="HistoricalOwnershipStake_releasable_to",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalthresholdoverride')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('thresholdoverride', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.thresholdoverride')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalownershipstake",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "ownershipstake",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.ownershipstake",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalThresholdOverride_releasable_to',
+                "verbose_name": "HistoricalOwnershipStake_releasable_to",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalVote_releasable_to',
+            name="HistoricalParticipation_releasable_to",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalvote')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('vote', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.vote')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalparticipation",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "participation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.participation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalVote_releasable_to',
+                "verbose_name": "HistoricalParticipation_releasable_to",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalWorkPackage_releasable_to',
+            name="HistoricalProgramme_releasable_to",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalworkpackage')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('workpackage', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.workpackage')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalprogramme",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalWorkPackage_releasable_to',
+                "verbose_name": "HistoricalProgramme_releasable_to",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalWorkshareAllocation_releasable_to',
+            name="HistoricalSeat_releasable_to",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programs.historicalworkshareallocation')),
-                ('nation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.nation')),
-                ('workshareallocation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.workshareallocation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalseat",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "seat",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.seat",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalWorkshareAllocation_releasable_to',
+                "verbose_name": "HistoricalSeat_releasable_to",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalTechTransferMilestone_releasable_to",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicaltechtransfermilestone",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "techtransfermilestone",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.techtransfermilestone",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalTechTransferMilestone_releasable_to",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalThresholdOverride_releasable_to",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalthresholdoverride",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "thresholdoverride",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.thresholdoverride",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalThresholdOverride_releasable_to",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalVote_releasable_to",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalvote",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "vote",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.vote",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalVote_releasable_to",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalWorkPackage_releasable_to",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalworkpackage",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "workpackage",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.workpackage",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalWorkPackage_releasable_to",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalWorkshareAllocation_releasable_to",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programs.historicalworkshareallocation",
+                    ),
+                ),
+                (
+                    "nation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.nation",
+                    ),
+                ),
+                (
+                    "workshareallocation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.workshareallocation",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalWorkshareAllocation_releasable_to",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

@@ -18,6 +18,13 @@ from programs.models.programmes import (
 from programs.models.scan_errors import ScanError
 from programs.models.scans import MissedScan
 from programs.models.scenarios import ScenarioLoad
+from programs.models.subscriptions import (
+    SavedFlagView,
+    Subscription,
+    SubscriptionNotice,
+    Webhook,
+    WebhookDelivery,
+)
 from programs.models.techtransfer import TechTransferMilestone
 from programs.models.tokens import ApiToken
 from programs.models.whatif import WhatIfDraft
@@ -43,13 +50,18 @@ __all__ = [
     "PendingCondition",
     "Programme",
     "Provenance",
+    "SavedFlagView",
     "ScanError",
     "ScenarioLoad",
     "Seat",
+    "Subscription",
+    "SubscriptionNotice",
     "TechTransferMilestone",
     "ThresholdOverride",
     "Tracked",
     "Vote",
+    "Webhook",
+    "WebhookDelivery",
     "WhatIfDraft",
     "WorkPackage",
     "WorkshareAllocation",

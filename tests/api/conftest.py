@@ -27,9 +27,12 @@ def world(db):
     return build_world()
 
 
-def https_client() -> APIClient:
-    """A DRF test client speaking HTTPS (production settings redirect plain HTTP)."""
-    return APIClient(HTTP_X_FORWARDED_PROTO="https")
+def https_client(change_reason: str | None = "api test") -> APIClient:
+    """A DRF test client speaking HTTPS (production settings redirect plain HTTP) that gives
+    every write a change reason (``X-Change-Reason``) unless ``change_reason`` is None."""
+    if change_reason is None:
+        return APIClient(HTTP_X_FORWARDED_PROTO="https")
+    return APIClient(HTTP_X_FORWARDED_PROTO="https", HTTP_X_CHANGE_REASON=change_reason)
 
 
 def token_client(key: str | None) -> APIClient:

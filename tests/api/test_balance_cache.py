@@ -73,7 +73,8 @@ def test_a_deletion_in_the_admin_shows_in_the_very_next_report(world, api, analy
     assert contributed(api.get(REPORT).json(), "GBR") == contribution.amount
 
     response = https_client(analyst_user).post(
-        admin_url(models.Contribution, "delete", contribution.pk), {"post": "yes"}
+        admin_url(models.Contribution, "delete", contribution.pk),
+        {"post": "yes", "change_reason": "entered twice"},
     )
 
     assert response.status_code == 302

@@ -12,12 +12,25 @@ from django.urls import URLPattern, reverse
 from programs.api import urls as api_urls
 from programs.api.views import TaskView
 from programs.models import WhatIfDraft
+from tests.api.world import own_records
 
 #: The schema and its documentation: every signed-in user reads them, nobody else.
 PUBLIC = {"schema", "docs"}
 #: Routes every signed-in analyst or viewer may use with every method (their own tokens,
-#: what-if evaluations, which write nothing, and saving or copying what-if drafts).
-SELF_SERVICE = {"token-list", "token-detail", "what-if", "whatif-draft-list", "whatif-draft-copy"}
+#: what-if evaluations, which write nothing, saving or copying what-if drafts, and
+#: subscriptions; webhooks are read by their owner, created by analysts only).
+SELF_SERVICE = {
+    "token-list",
+    "token-detail",
+    "what-if",
+    "whatif-draft-list",
+    "whatif-draft-copy",
+    "subscription-list",
+    "subscription-detail",
+    "subscription-rotate-feed",
+    "webhook-detail",
+    "webhook-deliveries",
+}
 UNAUTHENTICATED = ("anonymous", "revoked_token", "expired_token")
 
 
@@ -60,6 +73,8 @@ def _url(pattern: URLPattern, world, analyst_user) -> str:
         record = WhatIfDraft.objects.create(
             name="Draft", author=analyst_user, document="format: gcaptrack-scenario/1\n"
         )
+    elif basename in ("subscription", "webhook"):
+        record = own_records(analyst_user)[basename]
     else:
         record = world.records[basename]
     return reverse(f"api:{name}", kwargs={kwarg: getattr(record, cls.lookup_field)})

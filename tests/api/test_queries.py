@@ -78,6 +78,13 @@ def make_rows(basename: str, count: int, user) -> None:
                 issue_token(user, f"token {n}")
             case "whatif-draft":
                 factories.WhatIfDraftFactory(author=user, programme=programme)
+            case "subscription":
+                models.Subscription.objects.create(user=user, everything=True, name=f"s{n}")
+            case "webhook":
+                subscription = models.Subscription.objects.create(user=user, everything=True)
+                models.Webhook.objects.create(
+                    subscription=subscription, url=f"https://hooks.example.org/{n}"
+                )
             case _:
                 raise AssertionError(f"no rows maker for {basename}")
 

@@ -335,3 +335,17 @@ RESOURCES_BY_BASENAME = {resource.basename: resource for resource in RESOURCES}
 
 def lookup_of(resource: Resource, obj) -> str:
     return str(getattr(obj, resource.lookup))
+
+
+def own_records(user) -> dict:
+    """The user's own subscription and a webhook on it (written directly: the URL's checks
+    are tests/test_webhooks.py's)."""
+    from programs.models import Subscription, Webhook
+
+    subscription, _ = Subscription.objects.get_or_create(
+        user=user, name="Everything", defaults={"everything": True}
+    )
+    webhook, _ = Webhook.objects.get_or_create(
+        subscription=subscription, url="https://hooks.example.org/gcaptrack"
+    )
+    return {"subscription": subscription, "webhook": webhook}

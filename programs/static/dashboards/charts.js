@@ -22,4 +22,15 @@
       element.setAttribute("data-rendered", "true");
     });
   });
+  // Printed, the page is an A4 column: each chart is redrawn to its box's new width, and back.
+  function fitCharts() {
+    document.querySelectorAll("[data-rendered='true']").forEach(function (element) {
+      window.Plotly.Plots.resize(element);
+    });
+  }
+  window.addEventListener("beforeprint", fitCharts);
+  window.addEventListener("afterprint", fitCharts);
+  if (window.matchMedia) {
+    window.matchMedia("print").addEventListener("change", fitCharts);
+  }
 })();

@@ -1,0 +1,227 @@
+"""Webhooks: a subscription's flag events POSTed as signed JSON to an endpoint its owner names.
+
+Only analysts create webhooks, and only to hosts the operator lists in
+``WEBHOOK_ALLOWED_HOSTS``; a URL whose host resolves to a loopback, private, link-local or
+otherwise non-public address is refused unless the operator sets ``WEBHOOK_ALLOW_PRIVATE``. The
+URL is checked again at every delivery (a name may resolve elsewhere by then) and redirects are
+not followed.
+
+Every delivery carries ``X-GCAPtrack-Signature: t=<unix time>,v1=<hex>``, the HMAC-SHA256 of
+``"<t>." + body`` with the webhook's secret: the receiver recomputes it and checks that ``t`` is
+recent. Each attempt is logged (``WebhookDelivery``) with the answer's status code; a 2xx
+answer delivers the event, anything else (or no answer) is retried by the Celery task with
+exponential backoff. After ``WEBHOOK_MAX_FAILURES`` failed attempts in a row the webhook is
+disabled and its owner is mailed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.urls import reverse
+from django.utils import timezone
+
+from programs.access import released_flags
+from programs.models import Flag, FlagEvent, Webhook, WebhookDelivery
+from programs.subscriptions import KIND_WORDS, absolute_url, event_severity, flag_url
+
+SIGNATURE_HEADER = "X-GCAPtrack-Signature"
+EVENT_HEADER = "X-GCAPtrack-Event"
+USER_AGENT = "GCAPtrack-Webhook/1"
+
+
+def _host_allowed(host: str, allowed: list[str]) -> bool:
+    host = host.lower().rstrip(".")
+    for entry in (entry.lower().rstrip(".") for entry in allowed):
+        if entry == "*" or entry == host:
+            return True
+        if entry.startswith(".") and (host.endswith(entry) or host == entry[1:]):
+            return True
+    return False
+
+
+def url_error(url: str) -> str | None:
+    """Why deliveries may not go to ``url``, or None when they may."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "A webhook URL is an http:// or https:// address."
+    host = parts.hostname
+    if not _host_allowed(host, settings.WEBHOOK_ALLOWED_HOSTS):
+        return (
+            f"{host} is not a host webhooks may go to: the operator allows "
+            f"{', '.join(settings.WEBHOOK_ALLOWED_HOSTS) or 'none'} (WEBHOOK_ALLOWED_HOSTS)."
+        )
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, ValueError):
+        return f"{host} does not resolve to an address."
+    if settings.WEBHOOK_ALLOW_PRIVATE:
+        return None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            return (
+                f"{host} resolves to {address}, a loopback or private address: webhooks go to "
+                "public addresses only (WEBHOOK_ALLOW_PRIVATE)."
+            )
+    return None
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def signature_header(secret: str, timestamp: int, body: bytes) -> str:
+    return f"t={timestamp},v1={signature(secret, timestamp, body)}"
+
+
+def event_name(event: FlagEvent) -> str:
+    return KIND_WORDS[event.kind].lower()
+
+
+def event_payload(event: FlagEvent) -> dict:
+    flag = event.flag
+    return {
+        "id": event.pk,
+        "event": event_name(event),
+        "at": event.at.isoformat(),
+        "flag": {
+            "id": flag.pk,
+            "rule": flag.rule,
+            "programme": flag.programme.code if flag.programme_id else None,
+            "nation": flag.nation.code,
+            "counterparts": sorted(flag.counterparts.values_list("code", flat=True)),
+            "severity": event_severity(event),
+            "status": flag.status,
+            "explanation": flag.explanation,
+            "url": flag_url(flag),
+        },
+    }
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a new destination: it could point anywhere."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST ``body`` and return the answer's status code (raises ``OSError`` for no answer)."""
+    # The scheme and host were checked by url_error just before: http(s) to an allowed host.
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # nosec B310
+    try:
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt did; ``retry`` when the event should be tried again later."""
+
+    status: str
+    retry: bool = False
+    status_code: int | None = None
+
+
+def backoff_seconds(retries: int) -> int:
+    """Seconds before the next attempt after ``retries`` retries: doubling each time."""
+    return settings.WEBHOOK_RETRY_SECONDS * 2**retries
+
+
+def deliver(webhook_id: int, event_id: int, attempt: int = 1) -> Outcome:
+    """One attempt to deliver the event to the webhook, logged; see the module docstring."""
+    webhook = Webhook.objects.select_related("subscription__user").filter(pk=webhook_id).first()
+    event = (
+        FlagEvent.objects.select_related("flag__programme", "flag__nation")
+        .filter(pk=event_id)
+        .first()
+    )
+    if webhook is None or event is None or not webhook.active:
+        return Outcome("skipped")
+    if WebhookDelivery.objects.filter(webhook=webhook, event=event, delivered=True).exists():
+        return Outcome("already delivered")
+    owner = webhook.subscription.user
+    if not released_flags(Flag.objects.filter(pk=event.flag_id), owner).exists():
+        return Outcome("not visible")
+    body = json.dumps(event_payload(event), sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        EVENT_HEADER: event_name(event),
+        SIGNATURE_HEADER: signature_header(webhook.secret, int(time.time()), body),
+    }
+    status_code, error = None, url_error(webhook.url)
+    if error is None:
+        try:
+            status_code = post(webhook.url, body, headers)
+        except OSError as failure:
+            error = f"No answer: {failure}"
+    delivered = status_code is not None and 200 <= status_code < 300
+    WebhookDelivery.objects.create(
+        webhook=webhook,
+        event=event,
+        attempt=attempt,
+        status_code=status_code,
+        delivered=delivered,
+        error=error or "",
+    )
+    if delivered:
+        Webhook.objects.filter(pk=webhook.pk).update(failures=0)
+        return Outcome("delivered", status_code=status_code)
+    return _failed(webhook, status_code)
+
+
+def _failed(webhook: Webhook, status_code: int | None) -> Outcome:
+    webhook.failures += 1
+    if webhook.failures < settings.WEBHOOK_MAX_FAILURES:
+        webhook.save(update_fields=["failures"])
+        return Outcome("failed", retry=True, status_code=status_code)
+    webhook.active = False
+    webhook.disabled_at = timezone.now()
+    webhook.save(update_fields=["failures", "active", "disabled_at"])
+    if webhook.subscription.user.email:
+        disabled_message(webhook).send()
+    return Outcome("disabled", status_code=status_code)
+
+
+def disabled_message(webhook: Webhook) -> EmailMessage:
+    manage = absolute_url(reverse("api:webhook-detail", args=[webhook.pk]))
+    return EmailMessage(
+        subject=f"[GCAPtrack] Webhook disabled: {webhook.url}",
+        body="\n".join(
+            [
+                f"GCAPtrack stopped sending flag events to {webhook.url}: its last "
+                f"{webhook.failures} attempts failed (see its delivery log).",
+                "",
+                f"Fix the receiver, then turn the webhook back on (PATCH {manage} with "
+                '{"active": true}) or create a new one.',
+            ]
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[webhook.subscription.user.email],
+    )
+
+
+def enable(webhook: Webhook) -> Webhook:
+    """Back on after the owner fixed the receiver: the failure count starts again."""
+    webhook.active, webhook.failures, webhook.disabled_at = True, 0, None
+    webhook.save(update_fields=["active", "failures", "disabled_at"])
+    return webhook
