@@ -32,7 +32,7 @@ RATIO = Bounds(Decimal(0), Decimal(100), whole=False, kind="ratio")
 COUNT = Bounds(Decimal(0), Decimal(10_000), whole=True, kind="count")
 SCANS = Bounds(Decimal(1), Decimal(1_000), whole=True, kind="number of scans")
 DAYS = Bounds(Decimal(0), Decimal(36_525), whole=True, kind="number of days (up to 100 years)")
-TIE_SCORE = Bounds(Decimal(0), Decimal(10_000), whole=False, kind="tie score")
+TIE_INDEX = Bounds(Decimal(0), Decimal(10_000), whole=False, kind="tie index")
 
 #: Bounds by parameter name; ``RULE_BOUNDS`` overrides them for one rule.
 PARAMETER_BOUNDS: dict[str, Bounds] = {
@@ -51,7 +51,9 @@ PARAMETER_BOUNDS: dict[str, Bounds] = {
     "min_milestones": COUNT,
     "consecutive_scans": SCANS,
     "overdue_days": DAYS,
-    "strong_tie": TIE_SCORE,
+    "strong_tie": TIE_INDEX,
+    "tie_ratio": RATIO,
+    "tie_ratio_margin": RATIO,
 }
 RULE_BOUNDS: dict[tuple[str, str], Bounds] = {
     # The outvoted rule's thresholds are rates of votes; bloc_sidelining recovers on its
