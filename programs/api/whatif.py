@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from programs.access import released
 from programs.api.permissions import IsAnalystOrViewer
 from programs.api.views import JSONErrorsMixin
+from programs.bounds import validate_day
 from programs.models import Programme, WhatIfDraft
 from programs.whatif.drafts import (
     copy_draft,
@@ -52,7 +53,9 @@ EXAMPLE_DRAFT = {
 
 class WhatIfQuerySerializer(serializers.Serializer):
     as_of = serializers.DateField(
-        required=False, help_text="Evaluate as of this day (default today)."
+        required=False,
+        validators=[validate_day],
+        help_text="Evaluate as of this day (default today).",
     )
 
 

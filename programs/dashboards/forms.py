@@ -8,6 +8,7 @@ from programs import changelog
 from programs.access import released, released_flags
 from programs.api.filters import CROSS_PROGRAMME, LIVE, FlagFilter
 from programs.balance.thresholds import RULE_CHOICES
+from programs.bounds import validate_day
 from programs.models import Flag, Nation, Programme, Subscription
 
 
@@ -86,8 +87,18 @@ class ChangeLogFilterForm(forms.Form):
     model = forms.ChoiceField(required=False, label="Record kind")
     user = forms.CharField(required=False, max_length=150, help_text="User name")
     reason = forms.CharField(required=False, max_length=100, label="Reason contains")
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+    since = forms.DateField(
+        required=False,
+        label="From",
+        validators=[validate_day],
+        widget=forms.DateInput({"type": "date"}),
+    )
+    until = forms.DateField(
+        required=False,
+        label="To",
+        validators=[validate_day],
+        widget=forms.DateInput({"type": "date"}),
+    )
 
     def __init__(self, data, *, user):
         super().__init__(data)

@@ -19,12 +19,15 @@ from hypothesis import strategies as st
 from programs.balance.scan import scan_programme
 from programs.balance.thresholds import RULE_DEFAULTS
 from programs.models import ThresholdOverride
+from tests import factories
 from tests.admin_helpers import admin_url, https_client
+from tests.api.world import own_records
 
 pytestmark = pytest.mark.django_db
 
 DAY_OUT_OF_RANGE = "Enter a date between 1900-01-01 and 2200-12-31."
-HTTPS = {"HTTP_X_FORWARDED_PROTO": "https"}
+#: Every request over HTTPS, and every write with a change reason (required for balance records).
+HTTPS = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_CHANGE_REASON": "input fuzz"}
 #: Generated cases per operation, parameter or field (every one of them is fuzzed).
 FUZZ = settings(
     max_examples=8,
@@ -36,9 +39,13 @@ SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
 
 
 def _component(operation: dict) -> dict:
+    """The body's schema: a component it refers to, or the schema written inline (a what-if
+    draft is a free-form document)."""
     content = operation["requestBody"]["content"]
-    ref = next(iter(content.values()))["schema"]["$ref"]
-    return SCHEMA["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    schema = next(iter(content.values()))["schema"]
+    if "$ref" not in schema:
+        return schema
+    return SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
 
 
 def _date_format(prop: dict) -> str | None:
@@ -54,7 +61,7 @@ OPERATIONS = [
 BODY_OPERATIONS = [(m, p) for m, p, op in OPERATIONS if "requestBody" in op]
 #: (path, parameter, format) of every date or date-time query parameter.
 DATE_PARAMETERS = [
-    (p, parameter["name"], _date_format(parameter["schema"]))
+    (m, p, parameter["name"], _date_format(parameter["schema"]))
     for m, p, op in OPERATIONS
     for parameter in op.get("parameters", [])
     if parameter["in"] == "query" and _date_format(parameter.get("schema", {}))
@@ -71,7 +78,7 @@ DATE_FIELDS = [
 
 def test_the_schema_has_what_the_fuzzers_cover():
     assert len(BODY_OPERATIONS) >= 39
-    assert {path for path, _, _ in DATE_PARAMETERS} >= {
+    assert {path for _, path, _, _ in DATE_PARAMETERS} >= {
         "/api/v1/programmes/{code}/balance/",
         "/api/v1/flags/",
     }
@@ -81,6 +88,10 @@ def test_the_schema_has_what_the_fuzzers_cover():
 
 @pytest.fixture
 def api_client(world, analyst):
+    """The analyst, with a record of each resource that is a user's own (a saved what-if
+    draft, a subscription and its webhook), so every detail path has a record to fill it."""
+    factories.WhatIfDraftFactory(author=analyst)
+    own_records(analyst)
     return https_client(analyst)
 
 
@@ -143,7 +154,12 @@ def test_json_of_any_depth_on_every_body_operation_is_never_a_server_error(api_c
     assert set(tried) == set(BODY_OPERATIONS)
 
 
-def query_day_cases(client, tried: list, path: str, name: str, fmt: str):
+#: The body sent with a day in the query string of an operation that is not a GET: a draft
+#: that changes nothing (the what-if evaluation and a saved draft's run read no other body).
+EMPTY_DRAFT = json.dumps({"format": "gcaptrack-scenario/1"})
+
+
+def query_day_cases(client, tried: list, method: str, path: str, name: str, fmt: str):
     url = concrete(client, path)
 
     @FUZZ
@@ -152,8 +168,12 @@ def query_day_cases(client, tried: list, path: str, name: str, fmt: str):
     @example(day=EDGES[1])
     @example(day=EDGES[2])
     def case(day):
-        response = client.get(url, {name: as_text(day, fmt)}, **HTTPS)
-        tried.append((path, name))
+        query = f"{url}?{name}={as_text(day, fmt)}"
+        if method == "GET":
+            response = client.get(query, **HTTPS)
+        else:
+            response = send(client, method, query, EMPTY_DRAFT)
+        tried.append((method, path, name))
         if in_range(day):
             assert response.status_code == 200, (path, name, day, response.content[:300])
         else:
@@ -165,8 +185,8 @@ def query_day_cases(client, tried: list, path: str, name: str, fmt: str):
 
 def test_any_day_in_every_date_query_parameter_is_200_or_a_400_naming_it(api_client):
     tried = []
-    for path, name, fmt in DATE_PARAMETERS:
-        query_day_cases(api_client, tried, path, name, fmt)()
+    for method, path, name, fmt in DATE_PARAMETERS:
+        query_day_cases(api_client, tried, method, path, name, fmt)()
     print(f"date parameters: {len(tried)} cases over {len(set(tried))} query parameters")
     assert len(set(tried)) == len(DATE_PARAMETERS)
 
