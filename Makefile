@@ -1,16 +1,22 @@
-# The two set-up commands of the README: `make demo` and `make test`.
+# The two set-up commands of the README, `make demo` and `make test`, and the lock files.
+SHELL := bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/gcaptrack
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The lock files: requirements/prod.txt (the app and gunicorn, what the image installs) and
+# requirements/dev.txt (every extra, pinned to the same versions). Both are written by uv from
+# pyproject.toml for Python 3.11 on any platform.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11
 
-.PHONY: demo test venv lint stack
+.PHONY: demo test venv lint stack lock upgrade-lock check-lock
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,stack]'
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 venv: $(VENV)/.installed
@@ -22,7 +28,6 @@ demo: venv
 # from deploy/Procfile under honcho. DATABASE_URL defaults to a local `gcaptrack` database,
 # created and migrated first. Ctrl-C stops all three.
 stack: venv
-	$(PY) -m pip install --quiet -e '.[stack]'
 	VENV=$(VENV) bash deploy/stack.sh
 
 test: venv
@@ -34,3 +39,23 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# After editing pyproject.toml's dependencies: pins what they now need, keeping every other pin.
+lock: venv
+	$(UV_COMPILE) pyproject.toml --extra prod -o requirements/prod.txt
+	$(UV_COMPILE) pyproject.toml --all-extras -c requirements/prod.txt -o requirements/dev.txt
+
+# Moves every pin to the newest release pyproject.toml allows; run the tests before committing.
+upgrade-lock: venv
+	$(UV_COMPILE) --upgrade pyproject.toml --extra prod -o requirements/prod.txt
+	$(UV_COMPILE) pyproject.toml --all-extras -c requirements/prod.txt -o requirements/dev.txt
+
+# CI: fails when pyproject.toml was changed without `make lock`.
+check-lock: venv
+	@tmp=$$(mktemp -d) && cp requirements/prod.txt requirements/dev.txt $$tmp/ \
+	&& $(UV_COMPILE) --no-header pyproject.toml --extra prod -o $$tmp/prod.txt \
+	&& $(UV_COMPILE) --no-header pyproject.toml --all-extras -c $$tmp/prod.txt -o $$tmp/dev.txt \
+	&& for f in prod dev; do \
+	    diff -u <(grep -v '^ *#' requirements/$$f.txt) <(grep -v '^ *#' $$tmp/$$f.txt) >/dev/null \
+	    || { echo "requirements/$$f.txt is out of date with pyproject.toml: run make lock" >&2; exit 1; }; \
+	done; rm -rf $$tmp; echo "lock files match pyproject.toml"
