@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT, before anything that reads a session or the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "gcaptrack.middleware.RequestSizeLimitMiddleware",
     "gcaptrack.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -153,6 +155,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "static-collected")))
+# collectstatic writes every file under a name holding a hash of its content, plus a gzip copy,
+# and pages link to those names; WhiteNoise serves them from STATIC_ROOT with a year's
+# Cache-Control (immutable), so an upgrade's new files arrive under new names at once. Pages
+# can only be rendered after collectstatic (DEBUG links to the plain names, served by the
+# finders). The tests keep Django's plain storage (tests/conftest.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 # The last finder serves plotly.min.js from the installed plotly package (no CDN, nothing vendored).
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
