@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and /readyz answer probes over plain HTTP, from any host name, signed out.
+    "gcaptrack.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files from STATIC_ROOT, before anything that reads a session or the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -255,6 +257,14 @@ SCAN_COALESCE_SECONDS = env_int("SCAN_COALESCE_SECONDS", 5)
 # How often on-change scans missed while the broker was down are queued again (used when
 # `migrate` first creates that periodic task).
 MISSED_SCAN_RETRY_SECONDS = env_int("MISSED_SCAN_RETRY_SECONDS", 60)
+
+# /readyz (gcaptrack.health): how long each probe of Redis or the workers may wait, how long a
+# worker's answer to a ping is trusted before pinging again, and when the scheduler's last run
+# (beat writes it every few minutes) or the last scan count as stale.
+HEALTH_TIMEOUT_SECONDS = env_int("HEALTH_TIMEOUT_SECONDS", 1)
+HEALTH_WORKER_PING_SECONDS = env_int("HEALTH_WORKER_PING_SECONDS", 30)
+HEALTH_SCHEDULER_MAX_AGE_SECONDS = env_int("HEALTH_SCHEDULER_MAX_AGE_SECONDS", 600)
+HEALTH_SCAN_MAX_AGE_SECONDS = env_int("HEALTH_SCAN_MAX_AGE_SECONDS", 7200)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

@@ -12,12 +12,12 @@ PLAIN_STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _plain_static_files():
+def _plain_static_files(tmp_path_factory):
     """In-process tests link static files by their plain names, served by the finders (the live
     server's static handler cannot serve hashed names): production's hashed storage needs a
     collectstatic first, which the stack's smoke test and the fault tests run for real."""
     plain = {**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC_STORAGE}}
-    with override_settings(STORAGES=plain):
+    with override_settings(STORAGES=plain, STATIC_ROOT=tmp_path_factory.mktemp("static")):
         yield
 
 
