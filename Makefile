@@ -30,8 +30,11 @@ demo: venv
 stack: venv
 	VENV=$(VENV) bash deploy/stack.sh
 
+# Every test, browser tests included: installs Chromium first where it can (root with apt),
+# else stops with a line saying how.
 test: venv
 	bash deploy/ensure-services.sh
+	bash deploy/ensure-browser.sh
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} \
 	$(PY) -m pytest $(PYTEST_ARGS)

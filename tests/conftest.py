@@ -7,7 +7,7 @@ from django.test.signals import template_rendered
 
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.celery_fixtures"]
+pytest_plugins = ["tests.celery_fixtures", "tests.skip_guard"]
 PLAIN_STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 
