@@ -19,7 +19,12 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-venv: $(VENV)/.installed
+# The chart library, from the npm registry (package-lock.json) into the static files.
+CHART_LIBRARY := programs/static/dashboards/vendor/plotly.min.js
+$(CHART_LIBRARY): package.json package-lock.json
+	bash deploy/fetch-assets.sh
+
+venv: $(VENV)/.installed $(CHART_LIBRARY)
 
 demo: venv
 	DEBUG=1 $(PY) manage.py demo

@@ -166,12 +166,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# The last finder serves plotly.min.js from the installed plotly package (no CDN, nothing vendored).
-STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "programs.dashboards.finders.PlotlyFinder",
-]
 
 # Celery: Redis as broker. Without REDIS_URL (the demo) tasks run in process, so the demo
 # still scans and flags without a broker.

@@ -9,6 +9,7 @@ class ProgramsConfig(AppConfig):
     def ready(self) -> None:
         from programs import data_version, schedules, signals
         from programs.api import tokens
+        from programs.dashboards import finders  # noqa: F401 (registers its system check)
 
         signals.connect()
         data_version.connect()
