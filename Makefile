@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # pyproject.toml for Python 3.11 on any platform.
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11
 
-.PHONY: demo test venv lint stack lock upgrade-lock check-lock
+.PHONY: demo test venv lint typecheck stack lock upgrade-lock check-lock
 
 $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with django-stubs and djangorestframework-stubs over gcaptrack/ and programs/
+# ([tool.mypy] in pyproject.toml); the settings need a SECRET_KEY to load.
+typecheck: venv
+	SECRET_KEY=$${SECRET_KEY:-typecheck-only} $(VENV)/bin/mypy
 
 # After editing pyproject.toml's dependencies: pins what they now need, keeping every other pin.
 lock: venv

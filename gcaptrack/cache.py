@@ -16,6 +16,7 @@ import logging
 import os
 import pickle
 import threading
+from typing import TYPE_CHECKING
 
 import hiredis
 import redis
@@ -83,6 +84,13 @@ class PickleFirstSerializer(RedisSerializer):
 class ReusedClientRedisCacheClient(RedisCacheClient):
     """Django's Redis cache client, handing out one ``redis.Redis`` per pool (thread-safe: the
     pool hands each command a connection)."""
+
+    if TYPE_CHECKING:  # Django's own attributes and methods, which its stubs leave out
+        _client: type[redis.Redis]
+        _serializer: RedisSerializer
+
+        def _get_connection_pool_index(self, write: bool) -> int: ...
+        def _get_connection_pool(self, write: bool) -> redis.ConnectionPool: ...
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs["serializer"] = kwargs.get("serializer") or PickleFirstSerializer
@@ -162,6 +170,12 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
 
 class TolerantRedisCache(RedisCache):
     """A miss when Redis cannot be reached; ``clear()`` limited to the key prefix."""
+
+    if TYPE_CHECKING:  # Django's own attribute, which its stubs leave out; the client is ours
+        _servers: list[str]
+
+        @property
+        def _cache(self) -> ReusedClientRedisCacheClient: ...
 
     def __init__(self, server, params) -> None:
         super().__init__(server, params)

@@ -8,6 +8,7 @@ scan to another worker; the scan being one transaction, the dead one left nothin
 
 import datetime
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
@@ -22,7 +23,7 @@ from programs.models import Programme
 
 logger = logging.getLogger(__name__)
 
-RETRY = {
+RETRY: dict[str, Any] = {
     "autoretry_for": (OperationalError, InterfaceError, BrokerError, RedisConnectionError),
     "retry_backoff": 5,
     "retry_backoff_max": 300,

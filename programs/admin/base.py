@@ -9,7 +9,7 @@ picks (select boxes, autocomplete) and exports only the records releasable to it
 record's pages answer like a record that does not exist, its history pages 404.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -100,7 +100,16 @@ class VisibleRecords:
         return value
 
 
-class ReleasedQuerysetMixin:
+if TYPE_CHECKING:  # what the mixins below are mixed into
+    from django.contrib.admin.options import BaseModelAdmin, ModelAdmin
+
+    _AdminBase = BaseModelAdmin[Any]
+    _ModelAdmin = ModelAdmin[Any]
+else:
+    _AdminBase = _ModelAdmin = object
+
+
+class ReleasedQuerysetMixin(_AdminBase):
     """Narrows a model admin or an inline to the records the user may see.
 
     Select boxes and autocomplete of related records offer only visible ones (autocomplete
@@ -130,7 +139,7 @@ class ReleasedQuerysetMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ReleasedAdminMixin(ReleasedQuerysetMixin):
+class ReleasedAdminMixin(ReleasedQuerysetMixin, _ModelAdmin):
     """A model admin narrowed to what the user may see, with its records' marking.
 
     ``releasable_to`` is edited with checkboxes; a restricted user must keep their nation in
@@ -138,8 +147,10 @@ class ReleasedAdminMixin(ReleasedQuerysetMixin):
     predecessors) are kept.
     """
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
         return _with_marking_check(form, request.user)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
@@ -231,11 +242,10 @@ class TrackedAdmin(StaleSaveGuardMixin, ReleasedAdminMixin, ExportMixin, SimpleH
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any):
         if not is_restricted(request.user):
             return super().get_historical_record_context_helper(request, historical_record)
-        if not hasattr(request, "_gcaptrack_visible_records"):
-            request._gcaptrack_visible_records = VisibleRecords(request.user)
-        return ReleasedHistoryContextHelper(
-            self.model, historical_record, visible=request._gcaptrack_visible_records
-        )
+        visible = request.__dict__.get("_gcaptrack_visible_records")  # one per request
+        if visible is None:
+            visible = request.__dict__["_gcaptrack_visible_records"] = VisibleRecords(request.user)
+        return ReleasedHistoryContextHelper(self.model, historical_record, visible=visible)
 
     def _visible_or_404(self, request: HttpRequest, object_id: str) -> None:
         if not is_restricted(request.user):
@@ -344,7 +354,8 @@ class CheckedInlineFormSet(BaseInlineFormSet):
     checks_siblings_as_a_set = False
 
     def _construct_form(self, i: int, **kwargs: Any) -> Any:
-        form = super()._construct_form(i, **kwargs)
+        # Django's own (private) method, which its stubs leave out.
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         if self.checks_siblings_as_a_set:
             form.instance.siblings_checked_as_a_set = True
         return form
@@ -358,7 +369,7 @@ class CheckedInlineFormSet(BaseInlineFormSet):
         return [
             form
             for form in self.forms
-            if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
+            if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)  # type: ignore[attr-defined]  # Django's own
         ]
 
     def check_row(self, form: Any) -> None:

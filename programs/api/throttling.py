@@ -38,8 +38,13 @@ class UserRateThrottle(throttling.UserRateThrottle):
     ``override_settings``) would be ignored.
     """
 
+    #: Set from the rate by DRF's constructor (``parse_rate``); its stubs leave them out.
+    num_requests: int
+    duration: int
+
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return None if rate is None else str(rate)
 
     def allow_request(self, request, view) -> bool:
         counted: WindowCount | None = getattr(request.auth, "throttle_counted", None)
@@ -64,7 +69,7 @@ class UserRateThrottle(throttling.UserRateThrottle):
         self._wait = self._seconds_until_allowed(count - 1, before, into)
         return False
 
-    def counter_for(self, user_id: int) -> tuple | None:
+    def counter_for(self, user_id: int) -> tuple[TolerantRedisCache, str, int, int] | None:
         """This throttle's counter of a user now, for ``TolerantRedisCache.count_in_window``
         (cache, key, window, seconds); None when it does not count in Redis."""
         cache = caches["default"]

@@ -21,9 +21,10 @@ import hashlib
 import hmac
 import secrets
 import time
+from typing import TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import AbstractBaseUser, Group, User
 from django.db import transaction
 from django.db.models import F, Model
 from django.db.models.base import ModelState
@@ -36,6 +37,8 @@ from programs.api.response_cache import RecentEntries
 from programs.api.throttling import UserRateThrottle, WindowCount
 from programs.data_version import CacheVersion
 from programs.models import ApiToken, Clearance
+
+M = TypeVar("M", bound=Model)
 
 KEY_MARK = "gct"
 #: last_used_at is written at most this often per token, not on every request.
@@ -53,7 +56,7 @@ def _hash(key: str) -> str:
 
 
 def issue_token(
-    user: AbstractBaseUser, name: str, expires_at: datetime.datetime | None = None
+    user: User, name: str, expires_at: datetime.datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for ``user``; return it with its key, which is never retrievable again."""
     prefix = secrets.token_hex(6)
@@ -119,7 +122,7 @@ def token_for_key(key: str) -> TokenCheck:
     return TokenCheck(token, _copy_of(token.user), data_version_now, counted)
 
 
-def _copy_of(instance: Model) -> Model:
+def _copy_of(instance: M) -> M:
     """A shallow copy of a model instance, as ``copy.copy`` makes it: its own attributes and
     its own state, with its own cache of related objects, so that the two can be changed
     apart. ``copy.copy`` goes through pickling's protocol and copies the state that way too,
@@ -152,7 +155,10 @@ def _checked_token(prefix: str, key_hash: str) -> tuple[ApiToken, str, WindowCou
     (version, data_version_now), counts = data_version.current_and_count(
         (AUTH_VERSION, data_version.DATA), counter
     )
-    counted = WindowCount(*counter[:3], counts) if counts is not None else None
+    counted = None
+    if counter is not None and counts is not None:
+        cache, key, window, _seconds = counter
+        counted = WindowCount(cache, key, window, counts)
     now = _clock()
     if kept is not None and kept[0] == version and now - kept[1] < KEPT_TOKEN_SECONDS:
         return kept[2], data_version_now, counted

@@ -83,7 +83,7 @@ def programmes_touched_by(instance: models.Model) -> set[int]:
         | m.DecisionBody
         | m.TechTransferMilestone,
     ):
-        return {direct}
+        return {direct} if direct is not None else set()
     if isinstance(instance, m.WorkshareAllocation):
         return _ids(
             m.WorkPackage.objects.filter(pk=instance.work_package_id).values_list("programme_id")
@@ -129,8 +129,9 @@ def request_scans(programme_ids: Iterable[int | None]) -> None:
         for _savepoints, callback, *_rest in connection.run_on_commit
         if isinstance(callback, _ScanOnCommit) and not callback.done
     }
-    for programme_id in set(programme_ids) - already - {None}:
-        transaction.on_commit(_ScanOnCommit(programme_id), robust=True)
+    for programme_id in set(programme_ids) - already:
+        if programme_id is not None:
+            transaction.on_commit(_ScanOnCommit(programme_id), robust=True)
 
 
 def queue_coalesced_scan(programme_code: str) -> bool:

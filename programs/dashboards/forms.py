@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 from programs.balance.thresholds import RULE_CHOICES
@@ -8,6 +10,11 @@ STATUS_CHOICES = [
     ("", "Any status"),
     *Flag.Status.choices,
 ]
+
+
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """The form's field ``name``, declared a ChoiceField (its choices are set per request)."""
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 class FlagFilterForm(forms.Form):
@@ -25,12 +32,12 @@ class FlagFilterForm(forms.Form):
         data = data.copy()
         data.setdefault("status", "live")
         super().__init__(data)
-        self.fields["programme"].choices = [
+        choice_field(self, "programme").choices = [
             ("", "Any programme"),
             ("-", "Cross-programme"),
             *choices["programme"],
         ]
-        self.fields["nation"].choices = [("", "Any nation"), *choices["nation"]]
+        choice_field(self, "nation").choices = [("", "Any nation"), *choices["nation"]]
 
 
 class AcknowledgeForm(forms.Form):
@@ -48,8 +55,8 @@ class PairForm(forms.Form):
 
     def __init__(self, data, *, nations: list[tuple[str, str]]):
         super().__init__(data)
-        self.fields["a"].choices = nations
-        self.fields["b"].choices = nations
+        choice_field(self, "a").choices = nations
+        choice_field(self, "b").choices = nations
 
     def clean(self):
         cleaned = super().clean()

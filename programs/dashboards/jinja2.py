@@ -109,7 +109,7 @@ def _reversed(prefix: str, urlconf: str, name: str, args: tuple) -> str:
     return reverse(name, args=args, urlconf=urlconf)
 
 
-def date(value: object, arg: str | None = None) -> str:
+def date(value: Any, arg: str | None = None) -> str:
     """Django's `date` filter on the value in the current time zone, as Django's templates
     hand it a datetime (they convert it before the filter; Jinja2 does not).
 
@@ -122,11 +122,11 @@ def date(value: object, arg: str | None = None) -> str:
     if isinstance(value, datetime.date) and isinstance(arg, str) and arg:
         pieces = _date_pieces(arg, isinstance(value, datetime.datetime))
         if pieces is not None:
-            return "".join(piece if type(piece) is str else piece(value) for piece in pieces)
+            return "".join(piece if isinstance(piece, str) else piece(value) for piece in pieces)
     return defaultfilters.date(value, arg)
 
 
-def _local_time(value: object) -> object:
+def _local_time(value: Any) -> Any:
     """``template_localtime(value)``, in the render's time zone."""
     if (
         isinstance(value, datetime.datetime)
@@ -136,6 +136,13 @@ def _local_time(value: object) -> object:
     ):
         return timezone.localtime(value, current_scope().time_zone)
     return value
+
+
+@functools.lru_cache(maxsize=32)
+def _month_abbreviations(language: str | None) -> tuple[str, ...]:
+    """The month abbreviations (index 1 to 12) as Django's "M" writes them in the language."""
+    with translation.override(language):
+        return ("", *(MONTHS_3[month].title() for month in range(1, 13)))
 
 
 #: The specifiers `date` writes out, each as Django's DateFormat writes it.
@@ -151,13 +158,6 @@ _DATE_SPECIFIERS: dict[str, Callable[[datetime.date], str]] = {
     "i": lambda d: f"{d.minute:02d}",  # type: ignore[attr-defined]
 }
 _TIME_SPECIFIERS = {"H", "i"}
-
-
-@functools.lru_cache(maxsize=32)
-def _month_abbreviations(language: str | None) -> tuple[str, ...]:
-    """The month abbreviations (index 1 to 12) as Django's "M" writes them in the language."""
-    with translation.override(language):
-        return ("", *(MONTHS_3[month].title() for month in range(1, 13)))
 
 
 @functools.lru_cache(maxsize=256)
@@ -246,9 +246,9 @@ def _plain_numbers(language: str | None) -> bool:
 def _fixed_point(number: Decimal, places: int, grouped: bool) -> str | None:
     """The number rounded half up to ``abs(places)`` places as Django's floatformat writes it
     (none for a whole number when ``places`` <= 0), or None where Django must do it."""
-    if not number.is_finite():
-        return None
     _, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int):  # NaN or infinity
+        return None
     if len(digits) + abs(exponent) > 200:  # Django writes these as given
         return None
     whole = number == number.to_integral_value()
@@ -267,6 +267,8 @@ def _fixed_point(number: Decimal, places: int, grouped: bool) -> str | None:
 
 def whole_percent(value: Decimal | float | int | None) -> str:
     """0.345 -> '34', as Django's `{% widthratio value 1 100 %}`; '' for no value."""
+    if value is None:
+        return ""
     try:
         return str(round(float(value) * 100))
     except (TypeError, ValueError, OverflowError):

@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -77,7 +78,7 @@ from programs.models import (
 )
 
 LIVE = (Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED)
-SEVERITIES = [Flag.Severity.CRITICAL, Flag.Severity.WARNING, Flag.Severity.INFO]
+SEVERITIES: list[str] = [Flag.Severity.CRITICAL, Flag.Severity.WARNING, Flag.Severity.INFO]
 DAYS_PER_YEAR = Decimal("365.25")
 
 
@@ -965,7 +966,7 @@ def pair_page(a: Nation, b: Nation, today: datetime.date | None = None, user=Non
     rows = [programmes[pid] for pid in shared_ids]
     rows.sort(key=lambda p: p.code)
     colours = palette()
-    page = {
+    page: dict[str, Any] = {
         "a": a,
         "b": b,
         "today": today,
@@ -1222,8 +1223,16 @@ def _ledger_chart(
     a: Nation, b: Nation, totals: PairTotals, colours: dict[str, str]
 ) -> charts.Chart:
     categories = ["Technology received (weight)", "Lead-role weight held", "Prevailed when split"]
-    a_values = [totals.a_received_weight, totals.a_lead_weight, totals.a_prevailed]
-    b_values = [totals.b_received_weight, totals.b_lead_weight, totals.b_prevailed]
+    a_values: list[float | None] = [
+        totals.a_received_weight,
+        totals.a_lead_weight,
+        totals.a_prevailed,
+    ]
+    b_values: list[float | None] = [
+        totals.b_received_weight,
+        totals.b_lead_weight,
+        totals.b_prevailed,
+    ]
     chart = charts.grouped_bars(
         "chart-ledger",
         f"{a.name} and {b.name}, measure by measure",

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -48,6 +49,10 @@ class Tracked(Provenance):
     )
 
     _history_m2m_fields = ["releasable_to"]
+
+    if TYPE_CHECKING:
+        #: simple_history's manager, which every concrete subclass declares.
+        history: ClassVar[Any]
 
     class Meta:
         abstract = True

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -62,7 +62,10 @@ from programs.models import (
     WorkshareAllocation,
 )
 from programs.models.base import Confidence
+from programs.models.fields import concrete_field
 from programs.models.nations import agreement_nations_error, stake_total_error
+
+M = TypeVar("M", bound=models.Model)
 
 FORMAT = "gcaptrack-scenario/1"
 
@@ -181,7 +184,7 @@ class _SafeLoader(yaml.SafeLoader):
     string, so the record's own field reports it instead of the whole file failing."""
 
 
-def _timestamp_or_string(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def _timestamp_or_string(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError:
@@ -361,7 +364,7 @@ class _FileLoader:
             return _MISSING
         if value is None:
             return None
-        model_field = model._meta.get_field(name)
+        model_field = concrete_field(model, name)
         if isinstance(model_field, models.DateField) and not isinstance(value, datetime.date | str):
             rec.error(name, "expected an ISO date such as 2026-06-30.")
             return _MISSING
@@ -413,12 +416,12 @@ class _FileLoader:
         self,
         rec: _Record,
         name: str,
-        model: type[models.Model],
+        model: type[M],
         lookup: dict,
         what: str,
         *,
         required: bool = True,
-    ) -> models.Model | None:
+    ) -> M | None:
         """Resolve a reference by natural key; report it on ``name`` when it matches nothing."""
         if any(value is None for value in lookup.values()):
             if required and not rec.blocked:
@@ -433,8 +436,8 @@ class _FileLoader:
         }
         cache_key = self.cache_key(model, lookup)
         if cache_key in self.cache:
-            return self.cache[cache_key]
-        found = model.objects.filter(**lookup).first()
+            return cast(M, self.cache[cache_key])  # keyed by model and natural key
+        found = model._default_manager.filter(**lookup).first()
         if found is None:
             if cache_key in self.failed_keys:
                 rec.blocked = True
@@ -487,11 +490,11 @@ class _FileLoader:
         self,
         rec: _Record,
         counts_key: str,
-        model: type[models.Model],
+        model: type[M],
         lookup: dict,
         values: dict,
         seen: dict,
-    ) -> tuple[models.Model | None, str | None]:
+    ) -> tuple[M | None, str | None]:
         """Create or update the record with this natural key; save only when something differs.
 
         A stated ``releasable_to`` is checked first and set after the save.
@@ -511,13 +514,11 @@ class _FileLoader:
             else:
                 self.failed_keys.add(cache_key)
             return None, None
-        instance = model.objects.filter(**lookup).first()
-        created = instance is None
-        if created:
-            instance = model(**lookup)
-            before = None
-        else:
-            before = self.snapshot(instance)
+        assert cache_key is not None  # computed while the record was sound
+        found = model._default_manager.filter(**lookup).first()
+        created = found is None
+        instance = model(**lookup) if found is None else found
+        before = None if found is None else self.snapshot(found)
         for name, value in values.items():
             setattr(instance, name, value)
         try:
@@ -575,7 +576,8 @@ class _FileLoader:
         return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
 
     def stamp(self, instance: models.Model) -> None:
-        instance._change_reason = self.reason
+        # simple_history reads this attribute, which it leaves undeclared, at the next save.
+        instance._change_reason = self.reason  # type: ignore[attr-defined]
         if self.user is not None:
             instance._history_user = self.user
 
@@ -589,7 +591,7 @@ class _FileLoader:
             return False
         return True
 
-    def set_m2m(self, instance: models.Model, name: str, members: list[models.Model]) -> bool:
+    def set_m2m(self, instance: models.Model, name: str, members: Sequence[models.Model]) -> bool:
         """Set a many-to-many field when its members differ; True when it changed."""
         manager = getattr(instance, name)
         wanted = {member.pk for member in members}
@@ -643,7 +645,7 @@ class _FileLoader:
             lookup = {"venture": venture, "owner": owner}
             instance, _ = self.upsert(rec, "ownership_stakes", OwnershipStake, lookup, values, seen)
             if instance is not None:
-                ventures.setdefault(venture.pk, venture)
+                ventures.setdefault(instance.venture_id, instance.venture)
             else:
                 incomplete.add(str(data.get("venture")))
         for venture in ventures.values():
@@ -670,7 +672,7 @@ class _FileLoader:
             instance, outcome = self.upsert(
                 rec, "programmes", Programme, {"code": code}, values, seen
             )
-            if instance is not None:
+            if instance is not None and outcome is not None:
                 loaded.append((rec, instance, outcome, provenance))
         for rec, instance, outcome, provenance in loaded:
             if "predecessors" in rec.data:
@@ -836,7 +838,9 @@ class _FileLoader:
             return
         self.result.counts.setdefault(key, Counts())
         if key == "seats":
-            model, parent_field, fields = Seat, "body", ("votes", "veto", "chair")
+            model: type[Seat] | type[Vote] = Seat
+            fields: tuple[str, ...] = ("votes", "veto", "chair")
+            parent_field = "body"
         else:
             model, parent_field, fields = Vote, "decision", ("position",)
         seen: dict = {}
@@ -949,8 +953,12 @@ class _FileLoader:
             agreement, outcome = self.upsert(
                 rec, "agreements", Agreement, {"name": name}, values, seen
             )
-            changed = agreement is not None and nations is not None
-            if changed and self.set_m2m(agreement, "nations", nations):
+            if (
+                agreement is not None
+                and outcome is not None
+                and nations is not None
+                and self.set_m2m(agreement, "nations", nations)
+            ):
                 self.bump("agreements", outcome)
 
     def agreement_nations(self, rec: _Record) -> list[Nation] | None:
@@ -961,7 +969,7 @@ class _FileLoader:
         if not isinstance(codes, list):
             rec.error("nations", "expected a list of nation codes.")
             return None
-        nations = []
+        nations: list[Nation] = []
         for code in codes:
             found = self.ref(rec, "nations", Nation, {"code": code}, f"nation {_show(code)!r}")
             if found is not None and found not in nations:
