@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
-from programs.access import remember_viewer_nation
+from programs.access import remember_viewer_nation, withheld_permissions
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -44,7 +44,14 @@ class ClearedUserBackend(ModelBackend):
     Every page asks which nation the user is restricted to (``programs.access.viewer_nation``);
     read in the same query as the user, it costs no query of its own. It is read on every
     request, as the user is, so a changed clearance applies from the user's next request.
+
+    It is also where every permission check (API, admin, dashboards) ends: a user restricted to
+    a nation never holds the permissions of ``programs.access.UNRESTRICTED_ONLY`` (editing
+    nations, running scans), whichever group grants them.
     """
+
+    def get_all_permissions(self, user_obj, obj=None) -> set[str]:
+        return withheld_permissions(user_obj, super().get_all_permissions(user_obj, obj))
 
     def get_user(self, user_id):
         user_model = get_user_model()

@@ -269,6 +269,9 @@ EMAIL_BACKEND = env_str(
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gcaptrack@localhost")
+#: Operators mailed when a scan fails (programs.balance.scan_errors): comma-separated addresses.
+ADMINS = [(address, address) for address in env_list("ADMINS", [])]
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
@@ -285,7 +288,7 @@ REST_FRAMEWORK = {
         "programs.api.renderers.CSVRenderer",
         "programs.api.renderers.XLSXRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["programs.api.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "programs.api.filters.StableOrderingFilter",
@@ -302,6 +305,9 @@ REST_FRAMEWORK = {
 }
 #: Refuse PUT, PATCH and DELETE without If-Match (428) instead of accepting them unconditionally.
 API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", False)
+#: How many times an API write is tried when PostgreSQL aborts it for a deadlock or a
+#: serialisation failure, before it is answered 503 with Retry-After (programs.api.retry).
+API_WRITE_ATTEMPTS = max(1, env_int("API_WRITE_ATTEMPTS", 3))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "GCAPtrack API",
@@ -370,6 +376,9 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 MAX_UPLOAD_SIZE = env_int("MAX_UPLOAD_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+#: How deeply lists and objects may nest in a JSON body or a scenario file (deeper: refused with
+#: a 400 or the loader's error; programs.bounds). Real documents nest five or six levels.
+INPUT_MAX_NESTING = env_int("INPUT_MAX_NESTING", 32)
 
 LOGGING = {
     "version": 1,

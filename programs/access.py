@@ -24,16 +24,21 @@ figure or explanation can be computed from a row hidden from them.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import caches
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import Exists, ManyToManyField, Model, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 
 from programs import data_version
 from programs import models as m
+
+#: Security-relevant refusals, for the operators' log (README, Security).
+audit = logging.getLogger("programs.audit")
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,19 @@ PROGRAMME_RECORDS = {
 }
 
 
+#: Permissions a user restricted to a nation never holds, whatever their groups say: nations are
+#: reference data every user sees, and a scan raises and resolves the flags everyone sees from
+#: rows hidden from them. ``gcaptrack.security.ClearedUserBackend`` withholds them.
+UNRESTRICTED_ONLY = frozenset(
+    {
+        "programs.add_nation",
+        "programs.change_nation",
+        "programs.delete_nation",
+        "programs.run_scan",
+    }
+)
+
+
 def viewer_nation(user) -> int | None:
     """The id of the nation the user is restricted to, or None for an unrestricted user."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -168,6 +186,13 @@ def remember_viewer_nation(user, nation_id: int | None) -> None:
 
 def is_restricted(user) -> bool:
     return viewer_nation(user) is not None
+
+
+def withheld_permissions(user, permissions: set[str]) -> set[str]:
+    """The user's permissions less those only unrestricted users hold (``UNRESTRICTED_ONLY``)."""
+    if not permissions or not is_restricted(user):
+        return permissions
+    return set(permissions) - UNRESTRICTED_ONLY
 
 
 def _through(model: type[Model]):
@@ -300,13 +325,197 @@ def released_snapshots(queryset: QuerySet, user) -> QuerySet:
     return queryset.filter(programme__in=seen_in_full_ids(nation_id))
 
 
-def releasable_nations_error(user, nation_ids: set[int]) -> str | None:
-    """Why a restricted user may not set this marking, or None.
+def releasable_nations_error(user, nation_ids: set[int], record: Model | None = None) -> str | None:
+    """Why a restricted user may not give ``record`` this marking, or None.
 
     A restricted user may narrow a record's release but must keep their own nation in it, or
-    the record would vanish from under them.
+    the record would vanish from under them. Nor may they take the record from the nations it
+    belongs to (``owning_nations``: its own nation, the programme's participants it names, a
+    programme's participants), or release a programme's record beyond the programme's own
+    release. ``record`` carries the values being written (unsaved), with the stored record's
+    key when it is an edit. Unrestricted analysts set any marking.
     """
     nation_id = viewer_nation(user)
-    if nation_id is None or not nation_ids or nation_id in nation_ids:
+    if nation_id is None or not nation_ids:
         return None
-    return "Keep your own nation in the list: you could no longer see the record."
+    if nation_id not in nation_ids:
+        return "Keep your own nation in the list: you could no longer see the record."
+    if record is None:
+        return None
+    taken = owning_nations(record) - set(nation_ids) - _already_withheld(record)
+    if taken:
+        return (
+            f"Keep {_codes(taken)} in the list: the record is theirs (its own nation or a "
+            "participant of its programme it names)."
+        )
+    ceiling = _release_ceiling(record)
+    beyond = set(nation_ids) - ceiling if ceiling is not None else set()
+    if beyond and ceiling is not None:
+        return (
+            f"{_codes(beyond)} may not be added: the programme is released only to "
+            f"{_codes(ceiling)}."
+        )
+    return None
+
+
+def programme_id_of(record: Model) -> int | None:
+    """The id of the programme ``record`` belongs to (itself for a programme), or None."""
+    path = RELEASE_PATHS[type(record)][1]
+    if path is None:
+        return None
+    if path == "pk":
+        return record.pk
+    *hops, last = path.split("__")
+    target = record
+    try:
+        for hop in hops:
+            target = getattr(target, hop)
+    except ObjectDoesNotExist:
+        return None
+    return getattr(target, last, None) if target is not None else None
+
+
+def release_of_programme(programme_id: int) -> set[int]:
+    """The nations a stored programme is released to: its marking, or its participants."""
+    marked = set(
+        m.Programme.releasable_to.through.objects.filter(programme_id=programme_id).values_list(
+            "nation_id", flat=True
+        )
+    )
+    return marked or _participants(programme_id)
+
+
+def owning_nations(record: Model) -> set[int]:
+    """The nations a record belongs to, which a restricted user may not take it from.
+
+    A programme belongs to its participants; a record in a programme to the participants it
+    names (a contribution's nation, a role's nation, the nation of an organisation it places
+    work with); a record outside programmes to the nations it names (an organisation's
+    nation, the nations of a stake's organisations).
+    """
+    if isinstance(record, m.Programme):
+        return _participants(record.pk) if record.pk else set()
+    named = set()
+    for field in record._meta.concrete_fields:
+        if not field.is_relation or getattr(record, field.attname, None) is None:
+            continue
+        if field.related_model is m.Nation:
+            named.add(getattr(record, field.attname))
+        elif field.related_model is m.Organisation:
+            nation_id = getattr(record, field.name).nation_id
+            if nation_id is not None:
+                named.add(nation_id)
+    programme_id = programme_id_of(record)
+    if programme_id is None:
+        return named
+    return named & _participants(programme_id)
+
+
+def _participants(programme_id: int) -> set[int]:
+    return set(
+        m.Participation.objects.filter(programme_id=programme_id).values_list(
+            "nation_id", flat=True
+        )
+    )
+
+
+def _already_withheld(record: Model) -> set[int]:
+    """Owning nations a stored record is already hidden from (an unrestricted analyst's
+    choice): an edit need not give it back to them."""
+    if record.pk is None:
+        return set()
+    stored = type(record)._default_manager.filter(pk=record.pk)
+    return {
+        nation_id
+        for nation_id in owning_nations(record)
+        if not released_to(stored, nation_id).exists()
+    }
+
+
+def _release_ceiling(record: Model) -> set[int] | None:
+    """The nations a record may be released to at most: its programme's release (for a stored
+    programme, its own current one); None for records outside programmes and new programmes."""
+    programme_id = programme_id_of(record)
+    if programme_id is None:
+        return None
+    return release_of_programme(programme_id)
+
+
+def _codes(nation_ids: set[int]) -> str:
+    codes = sorted(m.Nation.objects.filter(pk__in=nation_ids).values_list("code", flat=True))
+    return ", ".join(codes)
+
+
+#: Codes of ``Tracked.unique_error_message``: a natural key that another record holds.
+TAKEN_KEY_CODES = frozenset({"unique", "unique_together"})
+
+
+def taken_key_fields(errors: dict[str, list[ValidationError]]) -> list[str]:
+    """The fields (``__all__`` for a composite key) refused because their key is taken."""
+    return sorted(
+        field
+        for field, problems in errors.items()
+        if any(getattr(problem, "code", None) in TAKEN_KEY_CODES for problem in problems)
+    )
+
+
+def validation_errors_by_field(error: ValidationError) -> dict[str, list[ValidationError]]:
+    """Django's ValidationError as ``{field: [errors]}`` (``__all__`` when it has no field)."""
+    if hasattr(error, "error_dict"):
+        return {field: list(problems) for field, problems in error.error_dict.items()}
+    return {"__all__": list(error.error_list)}
+
+
+def audit_taken_key(user, model: type[Model], errors: dict[str, list[ValidationError]]) -> None:
+    """Keep an audit entry of a write refused because its natural key is taken.
+
+    The record holding the key may be hidden from the user, and the refusal (which cannot be
+    avoided without polyinstantiation) tells them something holds it; repeated attempts are how
+    someone would probe for hidden keys, so each one is logged with who tried what kind of key.
+    """
+    fields = taken_key_fields(errors)
+    if not fields:
+        return
+    audit.warning(
+        "taken key refused: user=%s nation=%s model=%s fields=%s",
+        getattr(user, "username", None) or "-",
+        viewer_nation(user) or "-",
+        model._meta.label,
+        ",".join(fields),
+    )
+
+
+#: The lists of flag ids in a scan task's summary (``programs.tasks._summary``).
+SCAN_FLAG_LISTS = ("raised", "reopened", "updated", "resolved")
+
+
+def released_task_result(result, user):
+    """A task's result as the user may see it: a scan's summary (or a list of them) names only
+    the flags the user may see, and counts snapshots only of programmes they see in full."""
+    nation_id = viewer_nation(user)
+    summaries = result if isinstance(result, list) else [result]
+    if nation_id is None or not all(isinstance(s, dict) for s in summaries):
+        return result
+    ids = {pk for s in summaries for key in SCAN_FLAG_LISTS for pk in s.get(key, ())}
+    shown = set(
+        released_flags_to(m.Flag.objects.filter(pk__in=ids), nation_id).values_list("pk", flat=True)
+    )
+    in_full = set(
+        m.Programme.objects.filter(pk__in=seen_in_full_ids(nation_id)).values_list(
+            "code", flat=True
+        )
+    )
+    narrowed = []
+    for summary in summaries:
+        summary = {
+            **summary,
+            **{
+                key: [pk for pk in summary[key] if pk in shown]
+                for key in SCAN_FLAG_LISTS
+                if key in summary
+            },
+        }
+        if "snapshots" in summary and summary.get("programme") not in in_full:
+            summary["snapshots"] = None
+        narrowed.append(summary)
+    return narrowed if isinstance(result, list) else narrowed[0]

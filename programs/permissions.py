@@ -34,7 +34,8 @@ READ_ONLY_MODELS = ["scenarioload", "flag", "flagevent", "balancesnapshot"]
 
 #: Extra permissions by group, as (app_label, codename).
 EXTRA_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    ANALYST: [("programs", "acknowledge_flag")],
+    # run_scan is withheld from nation-restricted analysts (programs.access.UNRESTRICTED_ONLY).
+    ANALYST: [("programs", "acknowledge_flag"), ("programs", "run_scan")],
     VIEWER: [],
 }
 

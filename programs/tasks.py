@@ -88,4 +88,5 @@ def _summary(result: ScanResult) -> dict:
         "resolved": [flag.pk for flag in result.resolved],
         "snapshots": result.snapshots,
         "seconds": round(result.seconds, 3),
+        "error": result.error,
     }

@@ -217,6 +217,16 @@ class ScenarioLoadFactory(factory.django.DjangoModelFactory):
     loaded_by = factory.SubFactory(UserFactory)
 
 
+class ScanErrorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ScanError
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    programme_code = factory.LazyAttribute(lambda error: error.programme.code)
+    as_of = datetime.date(2026, 6, 30)
+    reason = "OverflowError: date value out of range"
+
+
 class FlagFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Flag

@@ -34,12 +34,14 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib import admin
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.db import models as dj
-from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from programs import models, notifications
+from programs import access, models, notifications
+from programs.services.hidden_dependants import REFUSAL
 from tests.caveat_world import AS_OF, NATIONS, CaveatWorld, build_caveat_world
 
 pytestmark = pytest.mark.django_db
@@ -867,3 +869,297 @@ def test_dashboard_figures_are_those_of_the_visible_rows_only(world, who, code, 
     assert restricted.keys() == expected.keys()
     for key in restricted:
         assert restricted[key] == expected[key], key
+
+
+# -- refusals and writes (issue #18) -----------------------------------------------------------
+#
+# The probe of issue #18 learned of hidden records from refusals, not reads: a taken key's
+# message, an admin history's object texts, a deletion's message, a release edit, a scan. Each
+# path is tried here for every API resource and every restricted nation; each test reports how
+# many cases it tried. Every write is made in a savepoint and rolled back.
+
+
+def _tracked_resources() -> list[tuple[str, type, type[dj.Model]]]:
+    """(list URL name, view class, model) of every API resource of a releasable model."""
+    found = []
+    for name, route in sorted(ROUTES.items()):
+        actions = getattr(route.callback, "actions", None) or {}
+        if name.startswith("api:") and name.endswith("-list") and "post" in actions:
+            model = _api_model(route.callback.cls)
+            if model in access.RELEASE_PATHS:
+                found.append((name, route.callback.cls, model))
+    return found
+
+
+TRACKED_RESOURCES = _tracked_resources()
+
+
+def _detail_url(list_name: str, view_class, obj) -> str:
+    return reverse(list_name.replace("-list", "-detail"), args=[_api_lookup(view_class, obj)])
+
+
+def _linked(obj: dj.Model, prefix: str) -> dj.Model | None:
+    target = obj
+    for hop in prefix.rstrip("_").split("__"):
+        target = getattr(target, hop)
+    return target
+
+
+def _hidden_by_its_own_marking(world: CaveatWorld, who: str, obj: dj.Model) -> bool:
+    """Hidden from ``who`` although everything it hangs off or names is visible to them."""
+    links = access.RELEASE_PATHS[type(obj)][0][1:]
+    if world.is_visible(who, obj):
+        return False
+    linked = [_linked(obj, link.prefix) for link in links]
+    return all(target is None or world.is_visible(who, target) for target in linked)
+
+
+def _sees(nation: models.Nation, obj: dj.Model) -> bool:
+    rows = type(obj).objects.filter(pk=obj.pk)
+    return access.released_to(rows, nation.pk).exists()
+
+
+def _marking(obj: dj.Model) -> set[str]:
+    return set(obj.releasable_to.values_list("code", flat=True))
+
+
+def _participants(programme_id: int) -> set[str]:
+    rows = models.Participation.objects.filter(programme_id=programme_id)
+    return set(rows.values_list("nation__code", flat=True))
+
+
+def _programme_of(obj: dj.Model) -> models.Programme | None:
+    if isinstance(obj, models.Programme):
+        return obj
+    for prefix in ("programme", "work_package__programme", "body__programme"):
+        try:
+            return _linked(obj, prefix + "__")
+        except AttributeError:
+            continue
+    if isinstance(obj, models.Vote):
+        return obj.decision.body.programme
+    return None
+
+
+def _owners(obj: dj.Model) -> set[str]:
+    """The nations a record belongs to, as issue #18 puts it: a programme's participants; a
+    record's own nation and the nations of the organisations it names, within its programme's
+    participants when it has a programme."""
+    programme = _programme_of(obj)
+    if isinstance(obj, models.Programme):
+        return _participants(obj.pk)
+    named = set()
+    for model_field in obj._meta.concrete_fields:
+        value = getattr(obj, model_field.name, None) if model_field.is_relation else None
+        if isinstance(value, models.Nation):
+            named.add(value.code)
+        elif isinstance(value, models.Organisation) and value.nation_id:
+            named.add(value.nation.code)
+    return named & _participants(programme.pk) if programme else named
+
+
+def _release_of(programme: models.Programme) -> set[str]:
+    return _marking(programme) or _participants(programme.pk)
+
+
+def _report(capsys, what: str, who: str, tried: int) -> None:
+    with capsys.disabled():
+        print(f"\n[matrix] {what} as {who}: {tried} cases")
+
+
+@pytest.mark.parametrize("who", NATIONS)
+def test_a_taken_key_reads_alike_whether_its_holder_is_hidden_or_visible(world, who, capsys):
+    """For every resource: re-creating a record hidden from ``who`` (its key taken) is refused
+    exactly as re-creating it once it is released to them."""
+    case = Case(world, who, client_for(world, who))
+    control = client_for(world, None)
+    tried = 0
+    for name, view_class, model in TRACKED_RESOURCES:
+        url = reverse(name)
+        for entry in world.entries:
+            obj = entry.obj
+            if type(obj) is not model or not _hidden_by_its_own_marking(world, who, obj):
+                continue
+            detail = _detail_url(name, view_class, obj)
+            shown = control.get(detail).json()
+            payload = {k: v for k, v in shown.items() if k not in ("id", "releasable_to")}
+            with transaction.atomic():
+                hidden = case.request("POST", url, data=payload)
+                obj.releasable_to.add(world.nations[who], *_release_nations(world, obj))
+                if case.client.get(detail).status_code != 200:
+                    case.fail("GET", detail, "could not be released for the comparison")
+                visible = case.request("POST", url, data=payload)
+                transaction.set_rollback(True)
+            tried += 1
+            if hidden.status_code != 400:
+                case.fail("POST", f"{url} {payload}", f"answers {hidden.status_code}, not 400")
+            elif hidden.json() != visible.json():
+                case.fail(
+                    "POST",
+                    f"{url} as {obj!r}",
+                    f"hidden holder: {hidden.json()}; visible holder: {visible.json()}",
+                )
+    _report(capsys, "taken keys", who, tried)
+    assert tried, "the world has records hidden by their own marking"
+    assert not case.failures, "\n".join(case.failures)
+
+
+def _release_nations(world: CaveatWorld, obj: dj.Model) -> list[models.Nation]:
+    """Who sees ``obj`` now, so that adding a nation to its marking takes nothing away."""
+    if _marking(obj):
+        return []
+    return [nation for nation in world.nations.values() if _sees(nation, obj)]
+
+
+@pytest.mark.parametrize("who", NATIONS)
+def test_a_restricted_release_edit_never_takes_a_record_from_its_nations(world, who, capsys):
+    """For every resource and every record ``who`` sees: marking it releasable to ``who`` alone,
+    or to every nation, leaves it visible to each nation it belongs to that saw it, and
+    releases nothing beyond its programme's release; refusals are 400s on releasable_to."""
+    case = Case(world, who, client_for(world, who))
+    tried = 0
+    for name, view_class, model in TRACKED_RESOURCES:
+        for entry in world.entries:
+            obj = entry.obj
+            if type(obj) is not model or not world.is_visible(who, obj):
+                continue
+            url = _detail_url(name, view_class, obj)
+            for marking in ([who], list(NATIONS)):
+                with transaction.atomic():
+                    programme = _programme_of(obj)
+                    ceiling = _release_of(programme) | _marking(obj) if programme else set(NATIONS)
+                    saw = {code for code, nation in world.nations.items() if _sees(nation, obj)}
+                    response = case.request("PATCH", url, data={"releasable_to": marking})
+                    sees = {code for code, nation in world.nations.items() if _sees(nation, obj)}
+                    now = _marking(obj)
+                    transaction.set_rollback(True)
+                tried += 1
+                if response.status_code == 400 and set(response.json()) != {"releasable_to"}:
+                    case.fail("PATCH", url, f"refused for another reason: {response.json()}")
+                elif response.status_code not in (200, 400):
+                    case.fail("PATCH", url, f"answers {response.status_code}")
+                taken = (_owners(obj) & saw) - sees
+                if taken:
+                    case.fail("PATCH", f"{url} {marking}", f"taken from {sorted(taken)}")
+                if now - ceiling:
+                    case.fail("PATCH", f"{url} {marking}", f"released to {sorted(now - ceiling)}")
+    _report(capsys, "release edits", who, tried)
+    assert tried
+    assert not case.failures, "\n".join(case.failures)
+
+
+@pytest.mark.parametrize("who", NATIONS)
+def test_a_refused_deletion_reads_alike_and_a_deletion_destroys_nothing_hidden(world, who, capsys):
+    """For every resource and every record ``who`` sees: a deletion is refused with the one
+    refusal (whatever is in the way, hidden or visible) or destroys nothing hidden from them."""
+    case = Case(world, who, client_for(world, who))
+    hidden = world.hidden_entries(who)
+    tried = refused = 0
+    for name, view_class, model in TRACKED_RESOURCES:
+        for entry in world.entries:
+            obj = entry.obj
+            if type(obj) is not model or not world.is_visible(who, obj):
+                continue
+            url = _detail_url(name, view_class, obj)
+            with transaction.atomic():
+                response = case.request("DELETE", url)
+                gone = [
+                    e.obj for e in hidden if not type(e.obj).objects.filter(pk=e.obj.pk).exists()
+                ]
+                transaction.set_rollback(True)
+            tried += 1
+            if response.status_code == 409:
+                refused += 1
+                if response.json() != {"detail": REFUSAL}:
+                    case.fail("DELETE", url, f"refused with {response.json()}")
+            elif response.status_code != 204:
+                case.fail("DELETE", url, f"answers {response.status_code}")
+            if gone:
+                case.fail("DELETE", url, f"destroyed hidden records: {gone}")
+    _report(capsys, f"deletions ({refused} refused)", who, tried)
+    assert tried and refused
+    assert not case.failures, "\n".join(case.failures)
+
+
+@pytest.mark.parametrize("who", NATIONS)
+def test_history_names_nothing_hidden_a_past_version_pointed_at(world, who, capsys):
+    """For every releasable model and relation: a record ``who`` sees, once pointed at a record
+    hidden from them and back, has a history page naming nothing hidden from them."""
+    case = Case(world, who, client_for(world, who))
+    tried = 0
+    for model in access.RELEASE_PATHS:
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model in access.RELEASE_PATHS
+        ]
+        for relation in fields:
+            targets = [
+                e.obj for e in world.hidden_entries(who) if type(e.obj) is relation.related_model
+            ][:SAMPLE]
+            records = [e.obj for e in world.entries if type(e.obj) is model and who in e.audience][
+                :SAMPLE
+            ]
+            for obj in records:
+                for target in targets:
+                    with transaction.atomic():
+                        if not _point_and_back(obj, relation, target):
+                            transaction.set_rollback(True)
+                            continue
+                        case.request("GET", reverse(_history_name(model), args=[obj.pk]))
+                        transaction.set_rollback(True)
+                    tried += 1
+    _report(capsys, "history of moved records", who, tried)
+    assert tried
+    assert not case.failures, "\n".join(case.failures)
+
+
+def _history_name(model) -> str:
+    return f"admin:{model._meta.app_label}_{model._meta.model_name}_history"
+
+
+def _point_and_back(obj: dj.Model, relation, target: dj.Model) -> bool:
+    """Save ``obj`` pointing at ``target`` and then as it was (two historical versions);
+    False when the database refuses the detour (a constraint)."""
+    fresh = type(obj).objects.get(pk=obj.pk)
+    was = getattr(fresh, relation.attname)
+    try:
+        with transaction.atomic():
+            setattr(fresh, relation.attname, target.pk)
+            fresh.save()
+            setattr(fresh, relation.attname, was)
+            fresh.save()
+    except IntegrityError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("who", NATIONS)
+def test_no_restricted_analyst_scans_any_programme_on_any_day(world, who, capsys):
+    """Scans raise and resolve the flags everyone sees: refused to a restricted analyst for
+    every programme (visible, hidden or missing) and day, and nothing changes."""
+    case = Case(world, who, client_for(world, who))
+    flags = list(models.Flag.objects.order_by("pk").values_list("pk", "status", "last_seen_at"))
+    tried = 0
+    codes = [*world.programmes, MISSING_CODE]
+    for code in codes:
+        url = reverse("api:programme-scan", args=[code])
+        for body in ({}, {"as_of": AS_OF.isoformat()}, {"as_of": timezone.localdate().isoformat()}):
+            response = case.request("POST", url, data=body)
+            tried += 1
+            if response.status_code != 403:
+                case.fail("POST", f"{url} {body}", f"answers {response.status_code}, not 403")
+    after = list(models.Flag.objects.order_by("pk").values_list("pk", "status", "last_seen_at"))
+    _report(capsys, "scans", who, tried)
+    assert flags == after
+    assert not case.failures, "\n".join(case.failures)
+
+
+def test_an_unrestricted_scan_of_a_past_day_is_refused(world):
+    response = client_for(world, None).post(
+        reverse("api:programme-scan", args=["qxalphaqx"]),
+        json.dumps({"as_of": AS_OF.isoformat()}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "what-if" in response.json()["as_of"][0]

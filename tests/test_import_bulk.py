@@ -280,8 +280,9 @@ def test_a_restricted_user_cannot_attach_rows_to_records_hidden_from_them(world,
         # The key of a line they cannot see: what the model's own validation says of it.
         4: {
             "__all__": [
-                "Workshare allocation with this Work package, Organisation and Period start "
-                "already exists."
+                "Another record already has this work package, organisation and period "
+                "start; it may be one that is not releasable to you. Choose another work "
+                "package, organisation and period start."
             ]
         },
     }

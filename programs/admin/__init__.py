@@ -5,6 +5,7 @@ from programs.admin import (  # noqa: F401
     governance,
     nations,
     programmes,
+    scans,
     scenarios,
     techtransfer,
     tokens,

@@ -25,7 +25,13 @@ from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
+from programs.access import (
+    RELEASE_PATHS,
+    audit_taken_key,
+    is_restricted,
+    releasable_nations_error,
+    released,
+)
 from programs.admin.versions import StaleSaveGuardMixin
 from programs.imports.base import export_resource_for
 from programs.imports.formats import CSV
@@ -87,17 +93,39 @@ class VisibleRecords:
         self.pks: dict[type[Model], set] = {}
 
     def __contains__(self, obj: Model) -> bool:
-        model = type(obj)
+        return self.has(type(obj), obj.pk)
+
+    def has(self, model: type[Model], pk: Any) -> bool:
+        """Whether the record of ``model`` with this key exists and the user may see it."""
         if model not in self.pks:
             self.pks[model] = set(
                 released(model._default_manager.all(), self.user).values_list("pk", flat=True)
             )
-        return obj.pk in self.pks[model]
+        return pk in self.pks[model]
+
+    def names_hidden(self, version: Any) -> bool:
+        """Whether a historical version points at a record hidden from the user (or since
+        deleted, whose marking is gone with it)."""
+        for field in version.instance_type._meta.concrete_fields:
+            if not _is_releasable_relation(field):
+                continue
+            pk = getattr(version, field.attname, None)
+            if pk is not None and not self.has(field.related_model, pk):
+                return True
+        return False
 
     def shown(self, value: Any) -> Any:
         if isinstance(value, Model) and type(value) in RELEASE_PATHS and value not in self:
             return HIDDEN
         return value
+
+
+def _visible_records(request: HttpRequest) -> VisibleRecords:
+    """The request's ``VisibleRecords``, made once per request."""
+    visible = request.__dict__.get("_gcaptrack_visible_records")
+    if visible is None:
+        visible = request.__dict__["_gcaptrack_visible_records"] = VisibleRecords(request.user)
+    return visible
 
 
 if TYPE_CHECKING:  # what the mixins below are mixed into
@@ -155,10 +183,14 @@ class ReleasedAdminMixin(ReleasedQuerysetMixin, _ModelAdmin):
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
         """Refuse (as a protected deletion) one that would reach records hidden from the user,
-        without listing or counting them."""
+        without listing or counting them; a restricted user's every protected deletion reads
+        the same (``programs.services.hidden_dependants``)."""
         if deletion_reaches_hidden(list(objs), request.user):
             return [], {}, set(), [REFUSAL]
-        return super().get_deleted_objects(objs, request)
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected and is_restricted(request.user):
+            return [], {}, set(), [REFUSAL]
+        return deleted, counts, perms_needed, protected
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         hidden = {}
@@ -175,18 +207,20 @@ class ReleasedAdminMixin(ReleasedQuerysetMixin, _ModelAdmin):
 
 
 def _with_marking_check(form: type[forms.ModelForm], user: Any) -> type[forms.ModelForm]:
-    """The form, checking that a restricted user keeps their own nation in ``releasable_to``."""
-    if "releasable_to" not in form.base_fields:
-        return form
+    """The form, checking the ``releasable_to`` a restricted user sets (``programs.access.
+    releasable_nations_error``, against the record as the form would save it), and keeping
+    an audit entry when its natural key is refused as taken."""
 
-    def clean_releasable_to(self: forms.ModelForm) -> Any:
-        nations = self.cleaned_data["releasable_to"]
-        message = releasable_nations_error(user, {nation.pk for nation in nations})
-        if message:
-            raise ValidationError(message)
-        return nations
+    def _post_clean(self: forms.ModelForm) -> None:
+        form._post_clean(self)  # type: ignore[attr-defined]  # Django's own, left out of its stubs
+        if "releasable_to" in self.cleaned_data:
+            nation_ids = {nation.pk for nation in self.cleaned_data["releasable_to"]}
+            message = releasable_nations_error(user, nation_ids, self.instance)
+            if message:
+                self.add_error("releasable_to", message)
+        audit_taken_key(user, self._meta.model, self.errors.as_data())
 
-    return type(form.__name__, (form,), {"clean_releasable_to": clean_releasable_to})
+    return type(form.__name__, (form,), {"_post_clean": _post_clean})
 
 
 class ReadOnlyAdminMixin:
@@ -242,10 +276,35 @@ class TrackedAdmin(StaleSaveGuardMixin, ReleasedAdminMixin, ExportMixin, SimpleH
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any):
         if not is_restricted(request.user):
             return super().get_historical_record_context_helper(request, historical_record)
-        visible = request.__dict__.get("_gcaptrack_visible_records")  # one per request
-        if visible is None:
-            visible = request.__dict__["_gcaptrack_visible_records"] = VisibleRecords(request.user)
-        return ReleasedHistoryContextHelper(self.model, historical_record, visible=visible)
+        return ReleasedHistoryContextHelper(
+            self.model, historical_record, visible=_visible_records(request)
+        )
+
+    def set_history_delta_changes(self, request: HttpRequest, historical_records: Any, *args, **kw):
+        """The history page's rows. For a restricted user, a version that named a record hidden
+        from them (a hidden organisation, an old hidden programme) is shown as hidden: its
+        "Object" text and its values in the "Changes" column (the amount placed with the
+        hidden organisation, say) would describe the hidden record."""
+        super().set_history_delta_changes(request, historical_records, *args, **kw)
+        if not is_restricted(request.user):
+            return
+        visible = _visible_records(request)
+        versions = list(historical_records)
+        hidden = [visible.names_hidden(version) for version in versions]
+        for i, version in enumerate(versions):
+            if hidden[i]:
+                version.history_object = HIDDEN
+            older_hidden = i + 1 < len(versions) and hidden[i + 1]
+            changes = getattr(version, "history_delta_changes", None)
+            if changes and (hidden[i] or older_hidden):
+                version.history_delta_changes = [
+                    {
+                        **change,
+                        "old": HIDDEN if older_hidden else change["old"],
+                        "new": HIDDEN if hidden[i] else change["new"],
+                    }
+                    for change in changes
+                ]
 
     def _visible_or_404(self, request: HttpRequest, object_id: str) -> None:
         if not is_restricted(request.user):

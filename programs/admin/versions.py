@@ -29,7 +29,7 @@ def record_version(model: type[models.Model], pk: Any, *, lock: bool = False) ->
     """A fingerprint of the record's stored fields (locked for the transaction if ``lock``)."""
     rows = model._base_manager.filter(pk=pk)
     if lock and transaction.get_connection().in_atomic_block:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     values = rows.values_list(*(field.attname for field in model._meta.concrete_fields)).first()
     return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
 

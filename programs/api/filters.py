@@ -15,6 +15,7 @@ from django_filters import rest_framework as filters
 from rest_framework.filters import OrderingFilter
 
 from programs.access import released
+from programs.bounds import validate_day
 from programs.models import (
     Agreement,
     Confidence,
@@ -64,10 +65,16 @@ class ReleasedFilterSet(filters.FilterSet):
 def _date_range(field_name: str) -> tuple[filters.DateFilter, filters.DateFilter]:
     return (
         filters.DateFilter(
-            field_name=field_name, lookup_expr="gte", help_text=f"{field_name} on or after"
+            field_name=field_name,
+            lookup_expr="gte",
+            validators=[validate_day],
+            help_text=f"{field_name} on or after",
         ),
         filters.DateFilter(
-            field_name=field_name, lookup_expr="lte", help_text=f"{field_name} on or before"
+            field_name=field_name,
+            lookup_expr="lte",
+            validators=[validate_day],
+            help_text=f"{field_name} on or before",
         ),
     )
 
@@ -296,10 +303,16 @@ class FlagFilter(filters.FilterSet):
     severity = filters.ChoiceFilter(choices=Flag.Severity.choices)
     status = filters.ChoiceFilter(choices=Flag.Status.choices)
     last_seen_after = filters.IsoDateTimeFilter(
-        field_name="last_seen_at", lookup_expr="gte", help_text="Last seen at or after"
+        field_name="last_seen_at",
+        lookup_expr="gte",
+        validators=[validate_day],
+        help_text="Last seen at or after",
     )
     last_seen_before = filters.IsoDateTimeFilter(
-        field_name="last_seen_at", lookup_expr="lte", help_text="Last seen at or before"
+        field_name="last_seen_at",
+        lookup_expr="lte",
+        validators=[validate_day],
+        help_text="Last seen at or before",
     )
 
     class Meta:

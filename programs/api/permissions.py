@@ -5,9 +5,9 @@ from rest_framework import permissions
 
 from programs.permissions import ANALYST, VIEWER
 
-#: Analysts acknowledge flags and queue scans; viewers may do neither.
+#: Analysts acknowledge flags; unrestricted analysts queue scans; viewers may do neither.
 ACKNOWLEDGE_PERMISSION = "programs.acknowledge_flag"
-SCAN_PERMISSION = "programs.acknowledge_flag"
+SCAN_PERMISSION = "programs.run_scan"
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):

@@ -3,7 +3,8 @@
 Rows are the JSON objects of the API flattened one level: nested lists and objects (seats,
 votes, stakes, evidence) become JSON text in one cell; lists of codes become ``GBR;JPN``.
 Any text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return, and is not a plain number) is prefixed with ``'``.
+``@``, a tab or a carriage return, after any leading spaces or line breaks, and is not a plain
+number) is prefixed with ``'``.
 """
 
 import csv
@@ -29,8 +30,10 @@ XLSX_MEMORY_LIMIT = 8 * 1024 * 1024
 
 
 def escape_formula(text: str) -> str:
-    """Make a text cell inert: prefix ``'`` when a spreadsheet would evaluate it."""
-    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.match(text):
+    """Make a text cell inert: prefix ``'`` when a spreadsheet would evaluate it, also after
+    leading spaces or line breaks, which spreadsheets skip."""
+    starts = text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
+    if starts and not PLAIN_NUMBER.match(text.strip()):
         return "'" + text
     return text
 

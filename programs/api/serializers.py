@@ -18,11 +18,21 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueValidator
 
-from programs.access import RELEASE_PATHS, is_restricted, releasable_nations_error, released
+from programs.access import (
+    RELEASE_PATHS,
+    audit_taken_key,
+    is_restricted,
+    releasable_nations_error,
+    released,
+    validation_errors_by_field,
+)
 from programs.balance.metrics import NationBalance, PairBalance, ProgrammeBalance
+from programs.bounds import validate_day
 from programs.models import (
     Agreement,
     ApiToken,
@@ -137,6 +147,7 @@ class Nested:
             try:
                 child.full_clean()
             except DjangoValidationError as error:
+                audit_taken_key(user, manager.model, validation_errors_by_field(error))
                 raise serializers.ValidationError(
                     {self.related_name: self._at(index, len(rows), drf_errors(error))}
                 ) from None
@@ -158,6 +169,17 @@ class TrackedSerializer(serializers.ModelSerializer):
     class Meta:
         validators: ClassVar[list] = []
 
+    def build_standard_field(self, field_name: str, model_field: models.Field) -> tuple:
+        """DRF's field without its ``UniqueValidator``: a taken key is refused by the model's
+        ``validate_unique()``, with the one message that names no holder (README, Security)."""
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        kwargs["validators"] = [
+            validator
+            for validator in kwargs.get("validators", [])
+            if not isinstance(validator, UniqueValidator)
+        ]
+        return field_class, kwargs
+
     def resolve(self, attrs: dict) -> dict:
         """Turn composite natural keys (e.g. programme + work package code) into records."""
         return attrs
@@ -177,7 +199,13 @@ class TrackedSerializer(serializers.ModelSerializer):
         try:
             instance.full_clean()
         except DjangoValidationError as error:
+            audit_taken_key(request_user(self), type(instance), validation_errors_by_field(error))
             raise serializers.ValidationError(drf_errors(error)) from None
+        if "releasable_to" in attrs:
+            nation_ids = {nation.pk for nation in attrs["releasable_to"]}
+            message = releasable_nations_error(request_user(self), nation_ids, instance)
+            if message:
+                raise serializers.ValidationError({"releasable_to": [message]})
         self.check_relations(instance, attrs)
         return attrs
 
@@ -233,12 +261,6 @@ class MarkedSerializer(TrackedSerializer):
         "(the participants of its programme, every nation outside a programme). A user "
         "restricted to a nation must keep it in the list.",
     )
-
-    def validate_releasable_to(self, nations: list[Nation]) -> list[Nation]:
-        message = releasable_nations_error(request_user(self), {nation.pk for nation in nations})
-        if message:
-            raise serializers.ValidationError(message)
-        return nations
 
 
 class NationSerializer(TrackedSerializer):
@@ -686,7 +708,9 @@ class BalanceReportSerializer(_ReportTotals):  # type: ignore[valid-type, misc]
 
 class BalanceQuerySerializer(serializers.Serializer):
     as_of = serializers.DateField(
-        required=False, help_text="Compute the metrics as of this day (default today)."
+        required=False,
+        validators=[validate_day],
+        help_text="Compute the metrics as of this day (default today).",
     )
     section = serializers.ChoiceField(
         choices=["nations", "pairs", "open_flags"],
@@ -695,7 +719,23 @@ class BalanceQuerySerializer(serializers.Serializer):
     )
 
 
+#: Why a scan through the API or the dashboards is for today only.
+PAST_SCAN_REFUSED = (
+    "A scan raises and resolves the live flags, so it is for today only. To see the flags of "
+    "a past day without changing them, use a what-if; an operator can scan a past day with "
+    "`manage.py scan --as-of`."
+)
+
+
 class ScanRequestSerializer(serializers.Serializer):
     as_of = serializers.DateField(
-        required=False, allow_null=True, help_text="Scan as of this day (default today)."
+        required=False,
+        allow_null=True,
+        validators=[validate_day],
+        help_text="Today (the default); a past or future day is refused: see what-if.",
     )
+
+    def validate_as_of(self, day: datetime.date | None) -> datetime.date | None:
+        if day is not None and day != timezone.localdate():
+            raise serializers.ValidationError(PAST_SCAN_REFUSED)
+        return day

@@ -30,7 +30,8 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from programs.access import is_restricted, released, released_flags
+from gcaptrack.errors import RETRY_AFTER_SECONDS
+from programs.access import is_restricted, released, released_flags, released_task_result
 from programs.api import filters, serializers
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
 from programs.api.pagination import CursorPagination
@@ -43,6 +44,7 @@ from programs.api.response_cache import (
     versioned,
     viewer_key,
 )
+from programs.api.retry import is_lock_conflict, retried_on_lock_conflict
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
 from programs.models import (
@@ -77,9 +79,18 @@ EXPORT_CHUNK = 500
 ID_PATTERN = r"[0-9]{1,18}"
 
 
+LOCK_CONFLICT = (
+    "The change collided with another one being made at the same time and was not saved; "
+    "retry shortly."
+)
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus database refusals answered as client errors instead of 500."""
     if isinstance(exc, ProtectedError | RestrictedError):
+        request = context.get("request")
+        if is_restricted(getattr(request, "user", None)):
+            return Response({"detail": REFUSAL}, status=status.HTTP_409_CONFLICT)
         names = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         return Response(
             {
@@ -87,6 +98,12 @@ def exception_handler(exc, context):
                 "delete or re-point them first."
             },
             status=status.HTTP_409_CONFLICT,
+        )
+    if is_lock_conflict(exc):
+        return Response(
+            {"detail": LOCK_CONFLICT},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, IntegrityError):
         return Response(
@@ -250,6 +267,7 @@ class ConditionalMixin(ETagRetrieveMixin):
         if not self.get_queryset().filter(pk=instance.pk).exists():
             raise ValidationError({"releasable_to": [serializers.NOT_RELEASABLE_TO_YOU]})
 
+    @retried_on_lock_conflict
     def create(self, request, *args, **kwargs):
         with transaction.atomic():
             serializer = self.get_serializer(data=request.data)
@@ -263,11 +281,15 @@ class ConditionalMixin(ETagRetrieveMixin):
         """The record, locked for this transaction, after checking If-Match against it."""
         instance = self.get_object()
         model = type(instance)
-        list(model.objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
+        # Only this row: the default ordering joins its parents (a tech transfer's programme),
+        # and locking those too deadlocked against a concurrent delete of the parent.
+        rows = model.objects.select_for_update(of=("self",)).filter(pk=instance.pk).order_by()
+        list(rows.values_list("pk"))
         instance = self.get_object()
         check_if_match(request.headers.get("If-Match"), etag_of(self.get_serializer(instance).data))
         return instance
 
+    @retried_on_lock_conflict
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         with transaction.atomic():
@@ -279,6 +301,7 @@ class ConditionalMixin(ETagRetrieveMixin):
         data = self.representation(instance.pk)
         return Response(data, headers={"ETag": etag_of(data)})
 
+    @retried_on_lock_conflict
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
             instance = self._locked_current(request)
@@ -521,6 +544,7 @@ class FlagViewSet(JSONErrorsMixin, ExportMixin, ETagRetrieveMixin, viewsets.Read
         filterset_class=None,
         renderer_classes=[JSONRenderer],
     )
+    @retried_on_lock_conflict
     def acknowledge(self, request, pk=None):
         flag = self.get_object()
         body = serializers.AcknowledgeSerializer(data=request.data)
@@ -560,7 +584,9 @@ class TaskView(JSONErrorsMixin, APIView):
             "id": str(task_id),
             "status": result.status,
             "ready": result.ready(),
-            "result": result.result if result.successful() else None,
+            "result": released_task_result(result.result, request.user)
+            if result.successful()
+            else None,
             "error": repr(result.result) if failed else None,
         }
         return Response(serializers.TaskSerializer(data).data)

@@ -76,7 +76,7 @@ def apply_conditions(
     scope = {"programme": programme, "rule__in": rules}
     live = {
         flag.fingerprint: flag
-        for flag in Flag.objects.select_for_update().filter(status__in=LIVE, **scope)
+        for flag in Flag.objects.select_for_update(of=("self",)).filter(status__in=LIVE, **scope)
     }
     pending = {p.fingerprint: p for p in PendingCondition.objects.filter(**scope)}
     by_fingerprint = {c.fingerprint: c for c in conditions}
@@ -234,7 +234,7 @@ def acknowledge_flag(flag: Flag, user, note: str = "") -> Flag:
     if not user.has_perm(ACKNOWLEDGE_PERMISSION):
         raise PermissionDenied("You may not acknowledge flags.")
     with transaction.atomic():
-        locked = Flag.objects.select_for_update().get(pk=flag.pk)
+        locked = Flag.objects.select_for_update(of=("self",)).get(pk=flag.pk)
         if locked.status == Flag.Status.RESOLVED:
             raise FlagStateError(
                 f"Flag {locked.pk} was resolved on {locked.resolved_at:%Y-%m-%d %H:%M}; "

@@ -27,6 +27,7 @@ from programs.balance.metrics import (
     sql_sources,
 )
 from programs.balance.rules import Rule, global_rules, programme_rules
+from programs.balance.scan_errors import OUTAGES, record_scan_error
 from programs.balance.statements import statement_cursor
 from programs.balance.thresholds import thresholds_for
 from programs.models import BalanceSnapshot, Flag, Programme, ThresholdOverride
@@ -49,6 +50,8 @@ class ScanResult:
     pending: list[str] = field(default_factory=list)
     snapshots: int = 0
     seconds: float = 0.0
+    #: Why the scan failed (it changed nothing), when it did; kept as a ``ScanError``.
+    error: str | None = None
 
     @property
     def opened(self) -> list[Flag]:
@@ -61,6 +64,8 @@ class ScanResult:
 
     def summary(self) -> str:
         where = self.programme or "all programmes (global rules)"
+        if self.error:
+            return f"{where} as of {self.as_of}: FAILED, nothing changed: {self.error}"
         return (
             f"{where} as of {self.as_of}: {len(self.raised)} raised, "
             f"{len(self.reopened)} reopened, {len(self.updated)} updated, "
@@ -123,7 +128,7 @@ def scan_programme(
     as_of = as_of or timezone.localdate()
     code = programme if isinstance(programme, str) else programme.code
     with transaction.atomic():
-        locked = Programme.objects.select_for_update().get(code=code)
+        locked = Programme.objects.select_for_update(of=("self",)).get(code=code)
         thresholds = programme_thresholds(locked)
         balance = programme_balance(
             locked,
@@ -179,12 +184,41 @@ def scan_global(
 
 
 def scan_all(as_of: datetime.date | None = None) -> list[ScanResult]:
-    """Scan every programme (each in its own transaction), then the cross-programme rules."""
+    """Scan every programme (each in its own transaction), then the cross-programme rules.
+
+    A programme whose scan fails is rolled back and recorded (``programs.balance.scan_errors``)
+    and the others are still scanned: its result carries the ``error``.
+    """
+    as_of = as_of or timezone.localdate()
     codes = list(Programme.objects.order_by("code").values_list("code", flat=True))
     returns_cache: dict = {}
-    results = [scan_programme(code, as_of, returns_cache=returns_cache) for code in codes]
-    results.append(scan_global(as_of, returns_cache=returns_cache))
+    results = [
+        _surviving(
+            code, as_of, lambda code=code: scan_programme(code, as_of, returns_cache=returns_cache)
+        )
+        for code in codes
+    ]
+    results.append(_surviving(None, as_of, lambda: scan_global(as_of, returns_cache=returns_cache)))
     return results
+
+
+def scan_programme_or_record(code: str, as_of: datetime.date | None = None) -> ScanResult:
+    """Scan one programme; a failure is recorded like one in :func:`scan_all` (for commands)."""
+    as_of = as_of or timezone.localdate()
+    return _surviving(code, as_of, lambda: scan_programme(code, as_of))
+
+
+def _surviving(code: str | None, as_of: datetime.date, scan) -> ScanResult:
+    """``scan()``, or the failed result of a scan that raised (an outage is raised on)."""
+    try:
+        return scan()
+    except OUTAGES:
+        raise
+    except Exception as error:
+        scan_error = record_scan_error(code, as_of, error)
+        return ScanResult(
+            programme=code, as_of=as_of, error=f"{scan_error.reason} (scan error #{scan_error.pk})"
+        )
 
 
 SNAPSHOT_FIELDS = [

@@ -7,6 +7,8 @@ must see the condition before a flag is raised.
 
 from decimal import Decimal, InvalidOperation
 
+from programs.balance.threshold_bounds import out_of_bounds
+
 RULE_DEFAULTS: dict[str, dict[str, Decimal]] = {
     "workshare_return": {
         "warning": Decimal("0.95"),
@@ -71,7 +73,8 @@ def threshold_error(rule: str, parameter: str, value: object) -> tuple[str, str]
         return "value", f"{value!r} is not a number."
     if not number.is_finite() or number < 0:
         return "value", "A threshold is a number of zero or more."
-    return None
+    refused = out_of_bounds(rule, parameter, number)
+    return ("value", refused) if refused else None
 
 
 def thresholds_for(rule: str, overrides: dict[str, Decimal] | None = None) -> dict[str, Decimal]:

@@ -9,8 +9,6 @@ restricted user's nation is answered 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from programs.access import released, released_flags
 from programs.balance.flags import ACKNOWLEDGE_PERMISSION, FlagStateError, acknowledge_flag
+from programs.bounds import parse_day
 from programs.dashboards import selectors
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
 from programs.dashboards.forms import AcknowledgeForm, FlagFilterForm, PairForm
@@ -49,12 +48,9 @@ def programme(request: HttpRequest, code: str) -> HttpResponse:
     as_of = None
     if request.GET.get("as_of"):
         try:
-            as_of = datetime.date.fromisoformat(request.GET["as_of"])
-        except ValueError:
-            messages.error(
-                request,
-                f"“{request.GET['as_of']}” is not a date (use YYYY-MM-DD); showing today.",
-            )
+            as_of = parse_day(request.GET["as_of"])
+        except ValueError as refused:
+            messages.error(request, f"as_of: {refused} Showing today.")
     page = selectors.programme_page(item, as_of, request.user)
     return render(
         request,

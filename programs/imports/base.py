@@ -24,9 +24,12 @@ NATURAL_KEY_FIELDS: dict[type[models.Model], str] = {
 def escape_formula(value: Any) -> Any:
     """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
 
+    Spreadsheets skip leading spaces and line breaks, so a trigger after them counts too.
     Numbers (``-5``, ``+1.5``) are left alone: they are data, not formulae.
     """
-    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+    if not isinstance(value, str):
+        return value
+    if not (value.startswith(FORMULA_TRIGGERS) or value.lstrip().startswith(FORMULA_TRIGGERS)):
         return value
     try:
         Decimal(value.strip())

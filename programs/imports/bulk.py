@@ -395,7 +395,9 @@ class BulkImporter:
             i = keys[key]
             if getattr(record, self.pk_attname) in hidden:
                 # What full_clean() says of a clash with a record the user cannot see.
-                self.error(i, NON_FIELD_ERRORS, self.unique_message())
+                taken = self.taken_key_error()
+                access.audit_taken_key(self.user, self.model, {NON_FIELD_ERRORS: [taken]})
+                self.error(i, NON_FIELD_ERRORS, taken.messages[0])
                 continue
             before = {}
             for name in self.present:
@@ -421,10 +423,10 @@ class BulkImporter:
                 kinds.append(NEW)
         return kinds, updates
 
-    def unique_message(self) -> str:
+    def taken_key_error(self) -> ValidationError:
         constraint = next(c for c in self.model._meta.constraints if getattr(c, "fields", None))
         fields = getattr(constraint, "fields", ())
-        return self.model().unique_error_message(self.model, fields).messages[0]
+        return self.model().unique_error_message(self.model, fields)
 
     def fetch_existing(self, keys: list[tuple]) -> dict[tuple, Any]:
         """The stored records with these natural keys, in one query.

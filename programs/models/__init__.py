@@ -15,6 +15,7 @@ from programs.models.programmes import (
     WorkPackage,
     WorkshareAllocation,
 )
+from programs.models.scan_errors import ScanError
 from programs.models.scans import MissedScan
 from programs.models.scenarios import ScenarioLoad
 from programs.models.techtransfer import TechTransferMilestone
@@ -41,6 +42,7 @@ __all__ = [
     "PendingCondition",
     "Programme",
     "Provenance",
+    "ScanError",
     "ScenarioLoad",
     "Seat",
     "TechTransferMilestone",

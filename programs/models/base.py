@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -5,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+
+from programs.models.fields import concrete_field
 
 
 class Confidence(models.TextChoices):
@@ -56,6 +59,38 @@ class Tracked(Provenance):
 
     class Meta:
         abstract = True
+
+    def unique_error_message(
+        self, model_class: type[models.Model], unique_check: Sequence[str]
+    ) -> ValidationError:
+        """One message for a taken natural key, whatever record holds it.
+
+        The holder may be hidden from the user (``programs.access``); a key cannot be taken twice
+        without polyinstantiation, so the refusal cannot be avoided, but it reads the same for a
+        visible and a hidden holder and names nothing of either (README, Security). Used by
+        ``validate_unique()`` and by every field-based ``UniqueConstraint``: the API, the admin,
+        the imports and the scenario loader all get it.
+        """
+        labels = [str(concrete_field(model_class, name).verbose_name) for name in unique_check]
+        code = "unique" if len(unique_check) == 1 else "unique_together"
+        return ValidationError(
+            TAKEN_KEY_MESSAGE.format(key=_joined(labels)),
+            code=code,
+            params={"model_class": model_class, "unique_check": unique_check},
+        )
+
+
+#: The refusal of a taken natural key (``Tracked.unique_error_message``).
+TAKEN_KEY_MESSAGE = (
+    "Another record already has this {key}; it may be one that is not releasable to you. "
+    "Choose another {key}."
+)
+
+
+def _joined(labels: list[str]) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def date_order_error(start, end, start_field: str, end_field: str) -> ValidationError | None:

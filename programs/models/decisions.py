@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from programs.bounds import validate_day
 from programs.models.base import Tracked
 from programs.models.nations import Nation
 from programs.models.programmes import Programme, require_participant
@@ -76,7 +77,7 @@ class Decision(Tracked):
         DEFERRED = "deferred"
 
     body = models.ForeignKey(DecisionBody, on_delete=models.CASCADE, related_name="decisions")
-    decided_on = models.DateField()
+    decided_on = models.DateField(validators=[validate_day])
     title = models.CharField(max_length=300)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     proposer = models.ForeignKey(

@@ -87,7 +87,10 @@ class Flag(models.Model):
 
     class Meta:
         ordering = ["-last_seen_at", "-id"]
-        permissions = [("acknowledge_flag", "Can acknowledge a flag with a note")]
+        permissions = [
+            ("acknowledge_flag", "Can acknowledge a flag with a note"),
+            ("run_scan", "Can run a scan, which raises and resolves live flags"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["fingerprint"],

@@ -8,6 +8,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
 
+from programs.bounds import validate_day
 from programs.models.base import (
     PERCENT_VALIDATORS,
     Provenance,
@@ -161,8 +162,8 @@ class Agreement(Tracked):
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     nations = models.ManyToManyField(Nation, related_name="agreements")
-    signed_on = models.DateField()
-    ended_on = models.DateField(null=True, blank=True)
+    signed_on = models.DateField(validators=[validate_day])
+    ended_on = models.DateField(null=True, blank=True, validators=[validate_day])
     history = HistoricalRecords(m2m_fields=[nations])
 
     class Meta:

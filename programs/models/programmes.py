@@ -9,6 +9,7 @@ from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
 
 from programs.balance.thresholds import RULE_CHOICES, threshold_error
+from programs.bounds import validate_day
 from programs.models.base import (
     AMOUNT_VALIDATORS,
     PERCENT_VALIDATORS,
@@ -60,8 +61,8 @@ class Programme(Tracked):
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=12, choices=Status.choices)
     currency = models.CharField(max_length=3, validators=[currency_validator])
-    started_on = models.DateField(null=True, blank=True)
-    ended_on = models.DateField(null=True, blank=True)
+    started_on = models.DateField(null=True, blank=True, validators=[validate_day])
+    ended_on = models.DateField(null=True, blank=True, validators=[validate_day])
     predecessors = models.ManyToManyField(
         "self",
         symmetrical=False,
@@ -109,8 +110,8 @@ class Participation(Tracked):
         validators=PERCENT_VALIDATORS,
         help_text="Agreed share of the programme, in percent.",
     )
-    joined_on = models.DateField(null=True, blank=True)
-    left_on = models.DateField(null=True, blank=True)
+    joined_on = models.DateField(null=True, blank=True, validators=[validate_day])
+    left_on = models.DateField(null=True, blank=True, validators=[validate_day])
 
     history = HistoricalRecords()
 
@@ -166,8 +167,8 @@ def require_participant(programme_id: int | None, nation_id: int | None, field: 
 class Contribution(Tracked):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="contributions")
     nation = models.ForeignKey(Nation, on_delete=models.PROTECT, related_name="contributions")
-    period_start = models.DateField()
-    period_end = models.DateField(null=True, blank=True)
+    period_start = models.DateField(validators=[validate_day])
+    period_end = models.DateField(null=True, blank=True, validators=[validate_day])
     amount = models.DecimalField(max_digits=18, decimal_places=2, validators=AMOUNT_VALIDATORS)
 
     history = HistoricalRecords()
@@ -232,8 +233,8 @@ class WorkshareAllocation(Tracked):
         Organisation, on_delete=models.PROTECT, related_name="allocations"
     )
     amount = models.DecimalField(max_digits=18, decimal_places=2, validators=AMOUNT_VALIDATORS)
-    period_start = models.DateField()
-    period_end = models.DateField(null=True, blank=True)
+    period_start = models.DateField(validators=[validate_day])
+    period_end = models.DateField(null=True, blank=True, validators=[validate_day])
 
     #: History is read per record (``id``) and by date; the largest ledger's history keeps no
     #: index on its foreign keys, which nothing looks it up by.
@@ -288,8 +289,8 @@ class LeadershipRole(Tracked):
         on_delete=models.PROTECT,
         related_name="leadership_roles",
     )
-    started_on = models.DateField(null=True, blank=True)
-    ended_on = models.DateField(null=True, blank=True)
+    started_on = models.DateField(null=True, blank=True, validators=[validate_day])
+    ended_on = models.DateField(null=True, blank=True, validators=[validate_day])
 
     history = HistoricalRecords()
 

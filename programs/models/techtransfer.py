@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from programs.bounds import validate_day
 from programs.models.base import WEIGHT_VALIDATORS, Tracked
 from programs.models.nations import Organisation
 from programs.models.programmes import Programme
@@ -38,8 +39,8 @@ class TechTransferMilestone(Tracked):
     recipient = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="transfers_received"
     )
-    planned_on = models.DateField()
-    achieved_on = models.DateField(null=True, blank=True)
+    planned_on = models.DateField(validators=[validate_day])
+    achieved_on = models.DateField(null=True, blank=True, validators=[validate_day])
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     access_level = models.CharField(max_length=10, choices=AccessLevel.choices)
     export_control = models.CharField(max_length=200, blank=True)

@@ -1,8 +1,11 @@
 """Per-user API tokens: stored as a lookup prefix and a SHA-256 hash, never in clear."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+from programs.bounds import validate_day
 
 
 class ApiToken(models.Model):
@@ -20,7 +23,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, validators=[validate_day])
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -36,3 +39,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) of {self.user}"
+
+    def clean(self) -> None:
+        """The expiry constraint, as a message on the field (not the constraint's name)."""
+        if self.expires_at and self.created_at and self.expires_at <= self.created_at:
+            raise ValidationError(
+                {"expires_at": "Choose a time in the future: the token would expire already."}
+            )

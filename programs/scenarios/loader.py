@@ -41,6 +41,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
 from django.db.models import Sum
 
+from programs import bounds
 from programs.access import RELEASE_PATHS, releasable_nations_error
 from programs.models import (
     Agreement,
@@ -283,6 +284,12 @@ class _FileLoader:
         except UnicodeDecodeError:
             self.file_error("not valid YAML: the file is not UTF-8 text.")
             return None
+        except RecursionError:
+            self.file_error(bounds.nesting_too_deep())
+            return None
+        if bounds.nested_deeper_than(data, bounds.max_nesting()):
+            self.file_error(bounds.nesting_too_deep())
+            return None
         if not isinstance(data, dict):
             self.file_error(f"expected a mapping with 'format: {FORMAT}' at the top level.")
             return None
@@ -306,6 +313,11 @@ class _FileLoader:
                 as_of = _MISSING
         if as_of is _MISSING or not (as_of is None or isinstance(as_of, datetime.date)):
             self.file_error("as_of: expected an ISO date such as 2026-06-30.")
+            as_of = None
+        try:
+            bounds.validate_day(as_of)
+        except ValidationError as refused:
+            self.file_error(f"as_of: {refused.messages[0]}")
             as_of = None
         self.result.as_of = as_of
         self.data = data

@@ -1,9 +1,13 @@
-"""Deleting a record that records hidden from the user depend on (issue #7).
+"""Deleting a record that records hidden from the user depend on (issues #7 and #18).
 
 Deleting a programme, say, cascades to everything in it; for a user restricted to a nation
 some of those rows may be hidden. Letting the deletion through would destroy data they cannot
 see, and listing what would go or what prevents it (the admin's confirmation page) would name
 it. Both the API and the admin refuse instead, without saying what depends on the record.
+
+A restricted user gets that one refusal for every deletion that something prevents, hidden or
+visible (a protected reference, say): a message of its own for hidden dependants, or one naming
+the kinds of records in the way, would tell hidden from visible ones.
 """
 
 from collections.abc import Sequence
@@ -15,8 +19,8 @@ from django.db.models import Model
 from programs.access import RELEASE_PATHS, is_restricted, released
 
 REFUSAL = (
-    "Records that are not releasable to your nation depend on this one; ask a user cleared "
-    "for them to delete it."
+    "Other records depend on this one, so it cannot be deleted: delete or re-point those you "
+    "can see first, or ask an analyst cleared for every nation."
 )
 
 

