@@ -78,7 +78,7 @@ CONTEXT_PROCESSORS = [
 # for why), the admin's and the forms' are Django's.
 TEMPLATES = [
     {
-        "BACKEND": "programs.dashboards.jinja2.Jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -223,7 +223,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # With Redis down, a request that queues a task fails within about a second instead of waiting
 # through Celery's default 20 reconnection attempts to the result store (and a save records its
-# scan as missed, see programs.balance.triggers).
+# scan as missed, see programs.services.scan_queue).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
@@ -293,7 +293,6 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "programs.api.filters.StableOrderingFilter",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "programs.api.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "programs.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["programs.api.throttling.UserRateThrottle"],
@@ -333,7 +332,7 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # The library's own escaping only strips a leading "=" and turns every exported cell into text;
-# programs.imports.base.escape_formula prefixes = + - @ cells with an apostrophe instead.
+# programs.spreadsheets.escape_formula prefixes = + - @ cells with an apostrophe instead.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # Production hardening: on unless DEBUG. `manage.py check --deploy` is clean with these.

@@ -25,7 +25,6 @@ figure or explanation can be computed from a row hidden from them.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import caches
@@ -289,20 +288,12 @@ def seen_in_full_ids(nation_id: int) -> list[int]:
     (``programs.data_version``), so a cached answer is never stale.
     """
     key = f"seen-in-full:{nation_id}:{data_version.current()}"
-    ids = _recent_seen.get(key)
+    cache = caches[data_version.CACHE_ALIAS]
+    ids = cache.get(key)
     if ids is None:
-        cache = caches[data_version.CACHE_ALIAS]
-        ids = cache.get(key)
-        if ids is None:
-            ids = list(programmes_seen_in_full(nation_id).order_by().values_list("pk", flat=True))
-            cache.set(key, ids)
-        _recent_seen[key] = ids
-        while len(_recent_seen) > 64:
-            _recent_seen.popitem(last=False)
+        ids = list(programmes_seen_in_full(nation_id).order_by().values_list("pk", flat=True))
+        cache.set(key, ids)
     return ids
-
-
-_recent_seen: OrderedDict[str, list[int]] = OrderedDict()
 
 
 def released_flags_to(queryset: QuerySet, nation_id: int | None) -> QuerySet:

@@ -7,13 +7,14 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Programmes"
 
     def ready(self) -> None:
-        from programs import data_version, schedules, signals
-        from programs.api import tokens
+        # The Celery tasks, registered in every process: services send them by name.
+        from programs import data_version, schedules, signals, tasks  # noqa: F401
         from programs.dashboards import finders  # noqa: F401 (registers its system check)
+        from programs.whatif import changes as whatif_changes
 
         signals.connect()
         data_version.connect()
-        tokens.connect()
+        whatif_changes.connect()
         post_migrate.connect(
             schedules.install_after_migrate, sender=self, dispatch_uid="install-schedules"
         )

@@ -23,6 +23,9 @@ before the commit, but under the token set at once, is left behind under that to
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.apps import apps
 from django.conf import settings
@@ -33,8 +36,12 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 CACHE_ALIAS = "reports"
 VERSION_KEY = "data-version"
 
+#: Set while writes are made that are always rolled back (``held``).
+_held: ContextVar[bool] = ContextVar("data_version_held", default=False)
+
 #: Models of this app whose rows no report reads (API token bookkeeping, missed scans,
-#: scenario-load records, flag events, pending conditions), or that only scans write and which
+#: scenario-load records, flag events, pending conditions, saved what-if drafts, whose runs are
+#: never kept), or that only scans write and which
 #: move the version themselves (snapshots). Left alone, their deletes stay fast (no signal).
 _UNWATCHED = {
     "ApiToken",
@@ -43,6 +50,7 @@ _UNWATCHED = {
     "FlagEvent",
     "PendingCondition",
     "BalanceSnapshot",
+    "WhatIfDraft",
 }
 
 
@@ -66,7 +74,10 @@ class CacheVersion:
         return version or uuid.uuid4().hex
 
     def bump(self) -> None:
-        """Move the version now and again when the current transaction commits."""
+        """Move the version now and again when the current transaction commits (neither while
+        the version is ``held``)."""
+        if _held.get():
+            return
         self.move()
         connection = transaction.get_connection()
         if connection.in_atomic_block and not any(
@@ -82,20 +93,16 @@ class CacheVersion:
 DATA = CacheVersion(VERSION_KEY)
 
 
-def current_and_count(
-    versions: tuple[CacheVersion, ...], counter: tuple | None = None
-) -> tuple[list[str], tuple[int, int] | None]:
-    """The current value of each version and, when ``counter`` (a Redis cache, key, window,
-    seconds: ``TolerantRedisCache.count_in_window``) is given and this cache is Redis too, its
-    counts, in the same round trip to Redis; None for the counts otherwise."""
-    cache = caches[CACHE_ALIAS]
-    keys = [version.key for version in versions]
-    counts = None
-    if counter is not None and hasattr(cache, "get_many_and_count"):
-        found, counts = cache.get_many_and_count(keys, counter)
-    else:
-        found = cache.get_many(keys)
-    return [found.get(version.key) or version.current() for version in versions], counts
+@contextmanager
+def held() -> Iterator[None]:
+    """Writes made in this block move no version: for writes that are always rolled back
+    (what-if drafts, ``programs.whatif``), which no other reader ever sees, so nothing cached
+    under the version can be stale because of them."""
+    token = _held.set(True)
+    try:
+        yield
+    finally:
+        _held.reset(token)
 
 
 def current() -> str:

@@ -21,9 +21,9 @@ from django.db import connection
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 
+from gcaptrack.broker import redis_client
 from programs.access import released_flags_to
 from programs.balance.scan import ScanResult
-from programs.balance.triggers import redis_client
 from programs.models import Flag, FlagEvent
 from programs.permissions import ANALYST
 

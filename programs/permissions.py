@@ -32,6 +32,10 @@ TRACKED_MODELS = [
 #: Models everybody signed in may view but nobody edits by hand.
 READ_ONLY_MODELS = ["scenarioload", "flag", "flagevent", "balancesnapshot"]
 
+#: Models every signed-in user keeps rows of their own in (saved what-if drafts): both groups
+#: add, change and delete them; the services let only the author change or delete one.
+PERSONAL_MODELS = ["whatifdraft"]
+
 #: Extra permissions by group, as (app_label, codename).
 EXTRA_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     # run_scan is withheld from nation-restricted analysts (programs.access.UNRESTRICTED_ONLY).
@@ -70,12 +74,15 @@ def sync_groups(apps, schema_editor=None) -> None:
     existing_models = {model._meta.model_name for model in app_config.get_models()}
     tracked = [m for m in TRACKED_MODELS if m in existing_models]
     read_only = [m for m in READ_ONLY_MODELS if m in existing_models]
+    personal = [m for m in PERSONAL_MODELS if m in existing_models]
+    everyone = perms(["add", "change", "delete", "view"], personal)
 
     analyst, _ = Group.objects.get_or_create(name=ANALYST)
     analyst.permissions.set(
         perms(["add", "change", "delete", "view"], tracked)
         + perms(["view"], read_only)
+        + everyone
         + extra(ANALYST)
     )
     viewer, _ = Group.objects.get_or_create(name=VIEWER)
-    viewer.permissions.set(perms(["view"], tracked + read_only) + extra(VIEWER))
+    viewer.permissions.set(perms(["view"], tracked + read_only) + everyone + extra(VIEWER))

@@ -17,9 +17,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from programs import notifications
-from programs.balance import triggers
 from programs.balance.scan import ScanResult, scan_all, scan_programme
 from programs.models import Programme
+from programs.services import scan_queue
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ RETRY: dict[str, Any] = {
 @shared_task(name="programs.scan_programme", **RETRY)
 def scan_programme_task(programme_code: str, as_of: str | None = None) -> dict:
     """Scan one programme; ``as_of`` is an ISO date (default today)."""
-    triggers.clear_pending(programme_code)
+    scan_queue.clear_pending(programme_code)
     try:
         result = scan_programme(programme_code, _date(as_of))
     except Programme.DoesNotExist:
@@ -51,7 +51,7 @@ def scan_all_task(as_of: str | None = None) -> list[dict]:
     began = timezone.now()
     results = scan_all(_date(as_of))
     if as_of is None:  # a scan of today covers the on-change scans missed before it began
-        triggers.forget_missed_scans(covered_since=began)
+        scan_queue.forget_missed_scans(covered_since=began)
     _notify_after_commit(results)
     return [_summary(result) for result in results]
 
@@ -59,7 +59,7 @@ def scan_all_task(as_of: str | None = None) -> list[dict]:
 @shared_task(name="programs.requeue_missed_scans", **RETRY)
 def requeue_missed_scans_task() -> list[str]:
     """Queue the on-change scans that could not be queued while the broker was down."""
-    return triggers.requeue_missed_scans()
+    return scan_queue.requeue_missed_scans()
 
 
 @shared_task(name="programs.notify_critical_flags", **RETRY)

@@ -292,3 +292,12 @@ class ClearanceFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     nation = factory.SubFactory(NationFactory)
+
+
+class WhatIfDraftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.WhatIfDraft
+
+    name = factory.Sequence(lambda n: f"Draft {n}")
+    author = factory.SubFactory(UserFactory)
+    document = "format: gcaptrack-scenario/1\n"

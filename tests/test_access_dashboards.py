@@ -197,3 +197,24 @@ def test_the_viewer_nation_is_looked_up_at_most_once_per_request():
         lookups = [q for q in restricted.captured_queries if "programs_clearance" in q["sql"]]
         assert len(lookups) <= 1, (url, lookups)
         assert len(restricted.captured_queries) <= len(free.captured_queries), url
+
+
+def test_the_pair_tie_chart_counts_only_what_the_viewer_may_see(analyst_client):
+    world_with_secrets()
+    japanese = client_for(restricted_user(Nation.objects.get(code="JPN")))
+
+    hidden = japanese.get("/nations/GBR/ITA/").context["page"]["tie"]
+    full = analyst_client.get("/nations/GBR/ITA/").context["page"]["tie"]
+
+    # Tornado and Tempest are released to their participants only, the MoU to the UK and Italy:
+    # Japan sees the two in GCAP alone (every shared programme counts on the pair page).
+    assert [part.code for part in hidden.parts] == ["GCAP"]
+    assert [part.name for part in full.parts] == [
+        "Tornado",
+        "UK–Italy defence MoU",
+        "Tempest",
+        "GCAP",
+    ]
+    assert hidden.since.year == 2022 and full.since.year == 1970
+    assert hidden.years[-1][1] == hidden.index < full.index == full.years[-1][1]
+    assert "Tornado" not in page_text(japanese, "/nations/GBR/ITA/")

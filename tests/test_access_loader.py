@@ -146,7 +146,7 @@ def test_every_nation_of_gcap_sees_gcap_in_full_after_loading_the_seeds():
     visible = set(
         released_to(models.Programme.objects.all(), jpn.pk).values_list("code", flat=True)
     )
-    assert visible == {"GCAP", "TEMPEST", "F-X", "TORNADO", "EUROFIGHTER"}
+    assert visible == {"GCAP", "TEMPEST", "F-X", "UK-JP-ENGINE", "TORNADO", "EUROFIGHTER"}
     # Sweden takes no part in GCAP: it sees the history, not GCAP.
     swe = models.Nation.objects.get(code="SWE")
     assert not released_to(models.Programme.objects.filter(code="GCAP"), swe.pk).exists()

@@ -632,6 +632,30 @@ def check_dashboard(case: Case, name: str, route: Route) -> None:
             if not visible(case, programme):
                 case.same_as_missing("GET", filtered, response, missing, programme.code)
         return
+    if name == "dashboards:what-if":
+        # The page, and a draft restating the programme: its figures as the viewer sees them.
+        missing = case.request("GET", reverse(name, args=[MISSING_CODE]))
+        for programme in models.Programme.objects.all():
+            url = reverse(name, args=[programme.code])
+            response = case.request("GET", url)
+            draft = f"format: gcaptrack-scenario/1\nprogrammes: [{{code: {programme.code}}}]\n"
+            evaluated = case.request("POST", url, data={"document": draft})
+            if visible(case, programme):
+                if evaluated.status_code != 200:
+                    case.fail("POST", url, f"{evaluated.status_code} for a visible programme")
+            else:
+                case.same_as_missing("GET", url, response, missing, programme.code)
+        return
+    if name.startswith("dashboards:what-if-"):
+        # Saving, copying and deleting drafts: a hidden programme answers like a missing one.
+        args = [MISSING_PK] if name != "dashboards:what-if-save" else []
+        missing = case.request("POST", reverse(name, args=[MISSING_CODE, *args]))
+        for programme in models.Programme.objects.all():
+            if not visible(case, programme):
+                url = reverse(name, args=[programme.code, *args])
+                response = case.request("POST", url)
+                case.same_as_missing("POST", url, response, missing, programme.code)
+        return
     if "<" in route.route:
         case.fail("GET", name, "the matrix does not know how to fill this dashboard URL")
         return
@@ -709,7 +733,8 @@ def _control_must_see() -> set[str]:
         for name in ROUTES
         if name.startswith("api:")
         and name.endswith(("-list", "-detail", "-balance"))
-        and not any(part in name for part in ("nation-", "token-"))
+        # Saved what-if drafts hold a document, no record of the world: nothing to see.
+        and not any(part in name for part in ("nation-", "token-", "whatif-draft-"))
     }
     names |= {"dashboards:portfolio", "dashboards:programme", "admin:autocomplete"}
     return names
@@ -962,7 +987,7 @@ def _release_of(programme: models.Programme) -> set[str]:
     return _marking(programme) or _participants(programme.pk)
 
 
-def _report(capsys, what: str, who: str, tried: int) -> None:
+def _print_cases(capsys, what: str, who: str, tried: int) -> None:
     with capsys.disabled():
         print(f"\n[matrix] {what} as {who}: {tried} cases")
 
@@ -999,7 +1024,7 @@ def test_a_taken_key_reads_alike_whether_its_holder_is_hidden_or_visible(world, 
                     f"{url} as {obj!r}",
                     f"hidden holder: {hidden.json()}; visible holder: {visible.json()}",
                 )
-    _report(capsys, "taken keys", who, tried)
+    _print_cases(capsys, "taken keys", who, tried)
     assert tried, "the world has records hidden by their own marking"
     assert not case.failures, "\n".join(case.failures)
 
@@ -1043,7 +1068,7 @@ def test_a_restricted_release_edit_never_takes_a_record_from_its_nations(world, 
                     case.fail("PATCH", f"{url} {marking}", f"taken from {sorted(taken)}")
                 if now - ceiling:
                     case.fail("PATCH", f"{url} {marking}", f"released to {sorted(now - ceiling)}")
-    _report(capsys, "release edits", who, tried)
+    _print_cases(capsys, "release edits", who, tried)
     assert tried
     assert not case.failures, "\n".join(case.failures)
 
@@ -1076,7 +1101,7 @@ def test_a_refused_deletion_reads_alike_and_a_deletion_destroys_nothing_hidden(w
                 case.fail("DELETE", url, f"answers {response.status_code}")
             if gone:
                 case.fail("DELETE", url, f"destroyed hidden records: {gone}")
-    _report(capsys, f"deletions ({refused} refused)", who, tried)
+    _print_cases(capsys, f"deletions ({refused} refused)", who, tried)
     assert tried and refused
     assert not case.failures, "\n".join(case.failures)
 
@@ -1109,7 +1134,7 @@ def test_history_names_nothing_hidden_a_past_version_pointed_at(world, who, caps
                         case.request("GET", reverse(_history_name(model), args=[obj.pk]))
                         transaction.set_rollback(True)
                     tried += 1
-    _report(capsys, "history of moved records", who, tried)
+    _print_cases(capsys, "history of moved records", who, tried)
     assert tried
     assert not case.failures, "\n".join(case.failures)
 
@@ -1150,7 +1175,7 @@ def test_no_restricted_analyst_scans_any_programme_on_any_day(world, who, capsys
             if response.status_code != 403:
                 case.fail("POST", f"{url} {body}", f"answers {response.status_code}, not 403")
     after = list(models.Flag.objects.order_by("pk").values_list("pk", "status", "last_seen_at"))
-    _report(capsys, "scans", who, tried)
+    _print_cases(capsys, "scans", who, tried)
     assert flags == after
     assert not case.failures, "\n".join(case.failures)
 

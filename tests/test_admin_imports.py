@@ -353,3 +353,27 @@ def test_export_of_a_model_without_an_import_uses_natural_keys(client, world):
         ("DEMO", "AAA"),
         ("DEMO", "BBB"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "cell"),
+    [("-1e3", "'-1e3"), ("-Infinity", "'-Infinity"), ("-12.5", "-12.5"), ("+3", "+3")],
+)
+def test_the_admin_and_the_api_export_a_cell_alike(client, world, title, cell):
+    from programs.api.tokens import issue_token
+    from tests.api.conftest import token_client
+
+    programme, orgs = world
+    factories.TechTransferMilestoneFactory(
+        programme=programme, provider=orgs["AAA"], recipient=orgs["BBB"], title=title
+    )
+    admin_rows = csv.DictReader(
+        io.StringIO(export(client, TechTransferMilestone, "", CSV_FORMAT).content.decode())
+    )
+    api = token_client(issue_token(factories.UserFactory(groups=["viewer"]), "export")[1])
+    api_response = api.get("/api/v1/tech-transfers/", {"format": "csv"})
+    api_rows = csv.DictReader(
+        io.StringIO(b"".join(api_response.streaming_content).decode("utf-8-sig"))
+    )
+    assert [row["title"] for row in admin_rows] == [cell]
+    assert [row["title"] for row in api_rows] == [cell]

@@ -50,23 +50,25 @@ def test_prior_ties_sum_overlap_years_in_other_programmes_and_agreements_in_forc
     pair = programme_balance(world.programme, AS_OF).pair("GBR", "ITA")
 
     # Tornado: both from the programme start 1970-01-01 to its end 1980-01-01:
-    #   10 × 365 + 2 leap days (1972, 1976) = 3652 days.
+    #   10 × 365 + 2 leap days (1972, 1976) = 3652 days = 9.9986 years: 10.00.
     # Tempest (a predecessor): UK from 2018-07-16, Italy from 2020-12-21, to its end 2022-12-09:
-    #   2020-12-21 -> 2021-12-21 = 365, -> 2022-12-09 = 353; 718 days.
-    # (3652 + 718) / 365.25 = 11.9644 years; the UK–Italy MoU (2019, in force) adds 5: 16.96.
-    assert pair.tie_overlap_years == D("11.96")
+    #   2020-12-21 -> 2021-12-21 = 365, -> 2022-12-09 = 353; 718 days = 1.9658 years: 1.97.
+    # 10.00 + 1.97 = 11.97 years; the UK–Italy MoU (2019, in force) adds 5: 16.97.
+    assert pair.tie_overlap_years == D("11.97")
     assert pair.tie_agreements == ["UK–Italy defence MoU"]
     assert pair.tie_programmes == ["TORNADO", "TEMPEST"]
     assert pair.tie_programme_names == ["Tornado", "Tempest"]
-    assert D("16.96") <= pair.tie_score < D("16.97")
+    assert [part.points for part in pair.tie_parts] == [D("10.00"), D("5.00"), D("1.97")]
+    assert pair.tie_index == D("16.97")
     assert pair.tie_strong
     assert pair.tie_since == datetime.date(1970, 1, 1)
 
     japan = programme_balance(world.programme, AS_OF).pair("GBR", "JPN")
     # The UK–Japan accord ended in 2020, so it is not in force on 2026-06-30; no shared programme.
-    assert japan.tie_score == 0
+    assert japan.tie_index == 0
     assert not japan.tie_strong
     assert japan.tie_since is None
+    assert japan.tie_parts == []
 
 
 def test_prior_tie_judged_as_of_a_day_counts_nothing_after_it():
@@ -75,12 +77,17 @@ def test_prior_tie_judged_as_of_a_day_counts_nothing_after_it():
 
     pair = programme_balance(world.programme, datetime.date(1975, 1, 1)).pair("GBR", "ITA")
 
-    # Tornado 1970-01-01 -> 1975-01-01 = 5 × 365 + 1 leap day = 1826 days = 4.9993 years:
-    # just short of strong; the MoU (2019) and Tempest (2018) are after the day.
+    # Tornado 1970-01-01 -> 1975-01-01 = 5 × 365 + 1 leap day = 1826 days = 4.9993 years, 5.00
+    # to two places: strong, just; the MoU (2019) and Tempest (2018) are after the day.
     assert pair.tie_overlap_years == D("5.00")
-    assert pair.tie_score < 5
-    assert not pair.tie_strong
+    assert pair.tie_index == D("5.00")
+    assert pair.tie_strong
     assert pair.tie_agreements == []
+    assert [part.code for part in pair.tie_parts] == ["TORNADO"]
+    before = programme_balance(world.programme, datetime.date(1974, 12, 30)).pair("GBR", "ITA")
+    # 1824 days = 4.9938 years: 4.99, short of strong.
+    assert before.tie_index == D("4.99")
+    assert not before.tie_strong
 
 
 def test_contribution_share_falls_back_to_agreed_then_equal_split_of_active_participants():

@@ -91,7 +91,7 @@ def bench_database_base():
 def bench_redis_url():
     """A Redis database of the suite's own, emptied before and after: its load item makes
     thousands of requests as a user whose id other tests' users share, and the throttle's
-    counts (and kept reports) would otherwise carry over to them."""
+    counts (and cached reports) would otherwise carry over to them."""
     url = os.environ.get("REDIS_URL", "")
     if not url:
         pytest.skip("the benchmarks' load item needs REDIS_URL (a local Redis)")
@@ -168,3 +168,7 @@ def test_every_benchmark_item_measures_at_the_tiny_size(
     assert imported["error"] is None
     assert imported["imported"] == imported["history_rows"] == imported["updated"] == 200
     assert imported["rows_per_s_apply"] > 0 and imported["floor_rows_per_s"] > 0
+
+    whatif = result["f_whatif"]
+    assert whatif["scan_s"] > 0 and whatif["whatif_s"] > 0 and whatif["whatif_queries"] > 0
+    assert result["programme"] in whatif["programmes"]

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from gcaptrack.broker import redis_client
 from programs.balance.scan import scan_programme
-from programs.balance.triggers import pending_key, redis_client
 from programs.models import BalanceSnapshot, Contribution, Flag
+from programs.services.scan_queue import pending_key
 from tests import factories
 from tests.admin_helpers import admin_url, https_client
 from tests.celery_fixtures import wait_for

@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.template import Context, Template, defaultfilters, engines
+from django.template import Context, Template, engines
 from django.urls import set_script_prefix
 from django.utils import timezone, translation
 
@@ -48,8 +48,8 @@ def test_dates_are_shown_in_the_current_time_zone_as_in_django_templates(fmt):
         assert shown == "2026-02-01"  # already the next day in Tokyo
 
 
-#: Every format the dashboards print, and formats the written-out specifiers do not cover
-#: (a format setting's name, escaped letters, other specifiers), which Django formats.
+#: Every format the dashboards print, and others (a format setting's name, escaped letters,
+#: other specifiers).
 DATE_FORMATS = [
     "j M Y H:i",
     "j M Y, H:i",
@@ -119,48 +119,6 @@ def test_numbers_read_as_django_floatformat(value, arg):
     )
 
 
-#: Figures as the balance and the flags hold them (Decimals of every scale and sign, integers),
-#: the edges of rounding, and what Django's filter takes another way.
-FIGURES = [
-    *(Decimal(text) for text in ("0", "-0", "0.000", "-0.0004", "0.0005", "0.125", "0.135")),
-    *(Decimal(text) for text in ("2.5", "-2.5", "34.26", "1234567.891", "-1234567.5", "1E+3")),
-    *(Decimal(text) for text in ("9.9995", "-9.9995", "1E-7", "123456789012345678901234567")),
-    *(Decimal(text) for text in ("1E+199", "1E-250", "NaN", "Infinity", "-Infinity")),
-    *(0, 7, -7, 1234567, -1000, 10**30, True),
-    *(0.5, 1234.5678, float("nan"), None, "12.5", "", "not a number"),
-]
-FIGURE_ARGS = [-1, -2, 0, 1, 2, 3, 12, "0g", "2g", "g", "-2g", "2u", "2gu", "u", "x", "-0", ""]
-
-
-@pytest.mark.parametrize("thousands", [False, True])
-@pytest.mark.parametrize("language", ["en-gb", "en", "de", "fr", "hi"])
-def test_every_figure_reads_as_django_floatformat_in_any_language(language, thousands, settings):
-    settings.USE_THOUSAND_SEPARATOR = thousands
-    filters = engines["jinja2"].env.filters
-    with translation.override(language):
-        for value in FIGURES:
-            for arg in FIGURE_ARGS:
-                try:
-                    expected = defaultfilters.floatformat(value, arg)
-                except Exception as error:  # an argument Django's filter cannot read
-                    with pytest.raises(type(error)):
-                        filters["floatformat"](value, arg)
-                else:
-                    assert filters["floatformat"](value, arg) == expected, (value, arg)
-
-
-def test_figures_in_english_are_written_without_djangos_filter(monkeypatch):
-    def refuse(*args):
-        raise AssertionError(f"Django's floatformat called for {args}")
-
-    monkeypatch.setattr("programs.dashboards.jinja2.defaultfilters.floatformat", refuse)
-    with translation.override("en-gb"):
-        assert jinja('{{ v|floatformat("0g") }}', v=Decimal("1234567.5")) == "1,234,568"
-        assert jinja("{{ v|floatformat(3) }}", v=Decimal("-0.0004")) == "0.000"
-        assert jinja("{{ v|floatformat(1) }}", v=Decimal("2.25")) == "2.3"
-        assert jinja("{{ v|floatformat(-2) }}", v=7) == "7"
-
-
 def test_a_missing_value_prints_nothing_even_read_through():
     page = {"charts": {}, "row": None}
     assert jinja("[{{ page.charts.agreement }}]", page=page) == "[]"
@@ -211,43 +169,3 @@ def test_chart_json_is_written_as_django_json_script_writes_it(value, element_id
     shown = jinja(source, v=value, i=element_id)
     assert shown == expected
     assert "</script>" not in shown[: -len("</script>")]
-
-
-def test_a_render_reads_the_requests_language_zone_and_prefix_once_and_no_later_than_it_starts(
-    monkeypatch,
-):
-    from programs.dashboards import jinja2 as dashboards_jinja2
-
-    reads = []
-    real_language = dashboards_jinja2.get_language
-    monkeypatch.setattr(
-        dashboards_jinja2, "get_language", lambda: reads.append(1) or real_language()
-    )
-    moment = datetime.datetime(2026, 2, 3, 23, 30, tzinfo=datetime.UTC)
-    source = (
-        "{% for v in values %}{{ v|floatformat(2) }} {{ d|date('j M Y H:i') }} "
-        "{{ url('dashboards:programme', 'GCAP') }}; {% endfor %}"
-    )
-    values = [Decimal("1234.565")] * 50
-    try:
-        set_script_prefix("/gcaptrack/")
-        with timezone.override("Asia/Tokyo"), translation.override("fr"):
-            text = jinja(source, values=values, d=moment)
-    finally:
-        set_script_prefix("/")
-    assert len(reads) == 1, "the language is read once a render, not once a figure"
-    assert text.split("; ")[0] == "1234,57 4 Fév 2026 08:30 /gcaptrack/programmes/GCAP/"
-
-    with timezone.override("Europe/London"), translation.override("en-gb"):
-        text = jinja(source, values=values, d=moment)
-    assert text.split("; ")[0] == "1234.57 3 Feb 2026 23:30 /programmes/GCAP/"
-    assert dashboards_jinja2._scope.get() is None, "no scope is left behind after a render"
-
-
-def test_a_filter_used_outside_a_render_reads_djangos_state_on_the_call():
-    filters = engines["jinja2"].env.filters
-    moment = datetime.datetime(2026, 2, 3, 23, 30, tzinfo=datetime.UTC)
-    with timezone.override("Asia/Tokyo"), translation.override("de"):
-        assert filters["date"](moment, "j M Y H:i") == "4 Feb 2026 08:30"
-        assert filters["floatformat"](Decimal("1234.565"), 2) == "1234,57"
-    assert filters["floatformat"](Decimal("1234.565"), "2g") == "1,234.57"

@@ -13,10 +13,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from programs import access
-from programs.balance.triggers import _ScanOnCommit
 from programs.imports.bulk import ContributionImporter, WorkshareImporter
 from programs.imports.resources import PREVIEW_ROWS
 from programs.models import Contribution, WorkshareAllocation
+from programs.services.scan_queue import ScanOnCommit
 from tests import factories
 from tests.admin_helpers import https_client, programme_with_partners
 from tests.test_admin_imports import confirm, csv_file, dry_run
@@ -236,7 +236,7 @@ def test_the_import_asks_for_one_scan_of_each_programme_it_touches(
     with django_capture_on_commit_callbacks() as callbacks:
         run(WorkshareImporter, workshare_rows(50), analyst)
 
-    scans = [c for c in callbacks if isinstance(c, _ScanOnCommit)]
+    scans = [c for c in callbacks if isinstance(c, ScanOnCommit)]
     assert [scan.programme_id for scan in scans] == [programme.pk]
 
 

@@ -12,8 +12,8 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from gcaptrack.errors import server_error
 from programs import tasks
-from programs.balance import triggers
 from programs.models import MissedScan
+from programs.services import scan_queue
 from tests import factories
 from tests.scan_data import leadership_case
 
@@ -23,13 +23,13 @@ def broker_down(monkeypatch) -> None:
     def refuse(code: str) -> bool:
         raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(triggers, "queue_coalesced_scan", refuse)
+    monkeypatch.setattr(scan_queue, "queue_coalesced_scan", refuse)
 
 
 @pytest.fixture
 def queued(monkeypatch) -> list[str]:
     codes: list[str] = []
-    monkeypatch.setattr(triggers, "queue_coalesced_scan", codes.append)
+    monkeypatch.setattr(scan_queue, "queue_coalesced_scan", codes.append)
     return codes
 
 
@@ -52,7 +52,7 @@ def test_a_change_whose_scan_the_broker_refuses_is_recorded_once_per_programme(
 @pytest.mark.django_db
 def test_requeue_sends_each_missed_scan_once_and_forgets_it(queued):
     for code in ("ONE", "TWO"):
-        triggers.record_missed_scan(factories.ProgrammeFactory(code=code).pk)
+        scan_queue.record_missed_scan(factories.ProgrammeFactory(code=code).pk)
 
     assert tasks.requeue_missed_scans_task() == ["ONE", "TWO"]
     assert queued == ["ONE", "TWO"]
@@ -62,16 +62,16 @@ def test_requeue_sends_each_missed_scan_once_and_forgets_it(queued):
 
 @pytest.mark.django_db
 def test_a_missed_scan_stays_recorded_while_the_broker_still_refuses(broker_down):
-    triggers.record_missed_scan(factories.ProgrammeFactory(code="WAIT").pk)
+    scan_queue.record_missed_scan(factories.ProgrammeFactory(code="WAIT").pk)
 
-    assert triggers.requeue_missed_scans() == []
+    assert scan_queue.requeue_missed_scans() == []
     assert MissedScan.objects.filter(programme__code="WAIT").exists()
 
 
 @pytest.mark.django_db
 def test_the_scan_of_all_programmes_covers_the_scans_missed_before_it(eager_celery):
     case = leadership_case()
-    triggers.record_missed_scan(case.programme.pk)
+    scan_queue.record_missed_scan(case.programme.pk)
 
     tasks.scan_all_task()
 

@@ -4,7 +4,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 
 from programs import models
 from tests import factories
@@ -220,16 +219,6 @@ def _bad_records():
 )
 def test_bad_data_is_rejected_with_a_message_naming_the_field(build, field):
     assert field in field_errors(build())
-
-
-@pytest.mark.parametrize("field", ["severity", "status"])
-def test_a_flags_labels_read_as_djangos_generated_display_methods(field):
-    flag = factories.FlagFactory.build()
-    django_display = Model._get_FIELD_display
-    for value in [*(v for v, _ in flag._meta.get_field(field).choices), "not-a-choice", ""]:
-        setattr(flag, field, value)
-        expected = django_display(flag, flag._meta.get_field(field))
-        assert getattr(flag, f"get_{field}_display")() == expected, value
 
 
 def test_a_flags_counterparts_read_the_same_prefetched_or_not(django_assert_num_queries):

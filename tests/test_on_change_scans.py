@@ -10,9 +10,9 @@ import pytest
 from django.db import transaction
 
 from programs import data_version, tasks
-from programs.balance import triggers
 from programs.balance.scan import scan_programme
 from programs.models import BalanceSnapshot, Flag
+from programs.services import scan_queue
 from tests import factories
 from tests.scan_data import leadership_case
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("on_change_scans")
 def queued(monkeypatch) -> list[str]:
     """The programme codes handed to the queue, in order (the scan itself is not run)."""
     codes: list[str] = []
-    monkeypatch.setattr(triggers, "queue_coalesced_scan", codes.append)
+    monkeypatch.setattr(scan_queue, "queue_coalesced_scan", codes.append)
     return codes
 
 
@@ -226,7 +226,8 @@ def test_renaming_a_nation_or_writing_scan_output_queues_nothing(
 
 @pytest.mark.django_db(transaction=True)
 def test_saves_in_separate_transactions_share_one_queued_scan_in_redis(celery_queue, settings):
-    from programs.balance.triggers import pending_key, redis_client
+    from gcaptrack.broker import redis_client
+    from programs.services.scan_queue import pending_key
 
     settings.SCAN_COALESCE_SECONDS = 30
     client = redis_client()
@@ -238,7 +239,7 @@ def test_saves_in_separate_transactions_share_one_queued_scan_in_redis(celery_qu
     assert client.llen(celery_queue) == 1
     assert 0 < client.ttl(pending_key("COAL")) <= 30 + 60
 
-    triggers.clear_pending("COAL")  # what the scan task does as it starts
+    scan_queue.clear_pending("COAL")  # what the scan task does as it starts
     factories.ContributionFactory(programme=programme)
     assert client.llen(celery_queue) == 2, "a change after the scan started queues the next one"
     client.delete(celery_queue, pending_key("COAL"))

@@ -63,8 +63,17 @@ def load_or_refuse(text: str | bytes) -> None:
 
 @BOUNDED
 @given(text=st.one_of(st.text(max_size=300), st.binary(max_size=300)))
+@example(text="")
+@example(text=b"\xff\xfe not UTF-8")
+@example(text="format: gcaptrack-scenario/1\nprogrammes: [")
 def test_arbitrary_text_is_refused_with_a_scenario_error(text):
-    load_or_refuse(text)
+    """Text that is not a scenario (no ``format: gcaptrack-scenario/1`` mapping with its
+    records) is refused with the loader's messages, and nothing is written."""
+    before = census()
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario_texts([("scenarios/fuzz.yaml", text)])
+    assert refused.value.errors and all(message.strip() for message in refused.value.errors)
+    assert census() == before, "a refused scenario changed the database"
 
 
 @BOUNDED

@@ -67,7 +67,7 @@ def test_scan_command_prints_a_summary_and_the_new_flags():
     output = run("scan", "--programme", "GCAP", "--as-of", AS_OF.isoformat())
     assert output.startswith("GCAP as of 2026-06-30: ")
     assert (
-        "CRITICAL bloc_sidelining: Japan holds 1 of 7 leadership weight (14.3 %) with a 33.3 % contribution share in GCAP; the United Kingdom and Italy, tied since 1970"
+        "CRITICAL bloc_sidelining: Japan holds 1 of 7 leadership weight (14.3 %) with a 33.3 % contribution share in GCAP; the United Kingdom and Italy (tie index 16.97 since 1970"
         in output
     )
     assert "scan(s) done" in output

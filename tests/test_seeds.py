@@ -80,6 +80,7 @@ def test_gcap_merges_tempest_and_fx(seeded):
     assert sorted(gcap.predecessors.values_list("code", "status")) == [
         ("F-X", "merged"),
         ("TEMPEST", "merged"),
+        ("UK-JP-ENGINE", "merged"),
     ]
     assert sorted(gcap.participations.values_list("nation__code", flat=True)) == [
         "GBR",
@@ -88,7 +89,7 @@ def test_gcap_merges_tempest_and_fx(seeded):
     ]
 
 
-def test_the_uk_and_italy_share_earlier_programmes_and_japan_none(seeded):
+def test_the_seeds_hold_every_public_tie_of_the_gcap_nations_outside_gcap(seeded):
     def programmes_of(code: str) -> set[str]:
         return set(
             models.Participation.objects.filter(nation__code=code)
@@ -96,17 +97,34 @@ def test_the_uk_and_italy_share_earlier_programmes_and_japan_none(seeded):
             .values_list("programme__code", flat=True)
         )
 
+    def agreements_of(a: str, b: str) -> list[tuple[datetime.date, str]]:
+        binding = models.Agreement.objects.filter(nations__code=a).filter(nations__code=b)
+        return sorted(binding.values_list("signed_on", "confidence"))
+
     assert programmes_of("GBR") & programmes_of("ITA") == {"TORNADO", "EUROFIGHTER", "TEMPEST"}
-    assert programmes_of("JPN") == {"F-X"}
+    assert programmes_of("GBR") & programmes_of("JPN") == {"UK-JP-ENGINE"}
+    assert programmes_of("JPN") == {"F-X", "UK-JP-ENGINE"}
     assert models.Programme.objects.get(code="TORNADO").started_on.year == 1969
-    assert not models.Agreement.objects.filter(nations__code="JPN").exists(), (
+    assert agreements_of("GBR", "ITA") == [
+        (datetime.date(2019, 9, 10), "reported"),
+        (datetime.date(2020, 12, 21), "reported"),
+    ]
+    # The 2013 pair were signed in the first week of July: the day is estimated.
+    assert agreements_of("GBR", "JPN") == [
+        (datetime.date(2013, 7, 4), "estimated"),
+        (datetime.date(2013, 7, 4), "estimated"),
+        (datetime.date(2017, 1, 26), "reported"),
+        (datetime.date(2023, 1, 11), "reported"),
+    ]
+    # The 2016 technology-transfer agreement's signing date is not in the sources.
+    assert agreements_of("ITA", "JPN") == [
+        (datetime.date(2016, 3, 31), "estimated"),
+        (datetime.date(2024, 11, 25), "reported"),
+    ]
+    assert not models.Agreement.objects.filter(name__icontains="GIGO").exists(), (
         "the GIGO Convention is GCAP's own treaty, not a tie outside it"
     )
-    uk_italy = models.Agreement.objects.filter(nations__code="GBR").filter(nations__code="ITA")
-    assert sorted(uk_italy.values_list("signed_on", flat=True)) == [
-        datetime.date(2019, 9, 10),
-        datetime.date(2020, 12, 21),
-    ]
+    assert all(agreement.source for agreement in models.Agreement.objects.all())
 
 
 def test_cost_shares_are_estimates_and_undisclosed_facts_are_illustrative_without_a_source(seeded):

@@ -11,8 +11,8 @@ from celery import shared_task
 from django.core.mail.backends.filebased import EmailBackend
 from django.db import transaction
 
+from gcaptrack.broker import redis_client
 from programs.balance import scan
-from programs.balance.triggers import redis_client
 from programs.models import Flag
 from programs.tasks import scan_programme_task
 

@@ -10,4 +10,5 @@ from programs.admin import (  # noqa: F401
     techtransfer,
     tokens,
     users,
+    whatif,
 )

@@ -23,7 +23,7 @@ class ModelPermissions(permissions.DjangoModelPermissions):
     def _queryset(self, view):
         """The view's class queryset: only its model is read here, and the view's own
         ``get_queryset()`` (rows released to the user, nested children) costs more to build
-        than a kept list page costs to send."""
+        than a cached list page costs to send."""
         queryset = getattr(view, "queryset", None)
         return queryset if queryset is not None else super()._queryset(view)
 

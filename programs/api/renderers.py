@@ -4,12 +4,12 @@ Rows are the JSON objects of the API flattened one level: nested lists and objec
 votes, stakes, evidence) become JSON text in one cell; lists of codes become ``GBR;JPN``.
 Any text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return, after any leading spaces or line breaks, and is not a plain
-number) is prefixed with ``'``.
+number) is prefixed with ``'`` (``programs.spreadsheets.escape_formula``, shared with the
+admin's exports).
 """
 
 import csv
 import json
-import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
@@ -21,21 +21,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rest_framework import renderers
 from rest_framework.utils.encoders import JSONEncoder
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+from programs.spreadsheets import escape_formula
+
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: XLSX exports are built in a temporary file that spills to disk past this many bytes.
 XLSX_MEMORY_LIMIT = 8 * 1024 * 1024
-
-
-def escape_formula(text: str) -> str:
-    """Make a text cell inert: prefix ``'`` when a spreadsheet would evaluate it, also after
-    leading spaces or line breaks, which spreadsheets skip."""
-    starts = text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
-    if starts and not PLAIN_NUMBER.match(text.strip()):
-        return "'" + text
-    return text
 
 
 def cell_text(value: Any) -> str:

@@ -4,24 +4,26 @@ live flags and the time of the scan they come from (a selector: reads only).
 For a restricted user (``programs.access``) the metrics are computed over the rows released to
 their nation only, and flags appear only for programmes they see in full.
 
-:func:`balance_report_data` serves the serialised report kept under the data version, by
+:func:`balance_report_data` serves the serialised report cached under the data version, by
 programme, day and viewer nation (``programs.api.response_cache``): any write moves the version,
-so a kept report is never older than the data.
+so a cached report is never older than the data.
 """
 
 import dataclasses
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from rest_framework.generics import get_object_or_404
 
-from programs import data_version
 from programs.access import released, released_flags, released_snapshots, viewer_nation
-from programs.api.response_cache import RECENT_ENTRIES, RecentEntries, versioned, viewer_key
+from programs.api.response_cache import versioned, viewer_key
 from programs.api.serializers import BalanceReportSerializer
 from programs.balance.metrics import programme_balance
+from programs.balance.scan import programme_thresholds
+from programs.balance.ties import bloc_ties
 from programs.models import BalanceSnapshot, Flag, Programme
 
 
@@ -60,6 +62,10 @@ def balance_report(
     }
     report["nations"] = [dataclasses.asdict(nation) for nation in balance.nations]
     report["pairs"] = [dataclasses.asdict(pair) for pair in balance.pairs]
+    thresholds = programme_thresholds(programme, nation_id=viewer_nation(user))
+    report["bloc_ties"] = [
+        dataclasses.asdict(tie) for tie in bloc_ties(balance, thresholds["bloc_sidelining"])
+    ]
     report["computed_at"] = timezone.now()
     report["last_scan_at"] = last_scan_at(programme, user)
     report["open_flags"] = list(live_flags(programme, user))
@@ -67,39 +73,36 @@ def balance_report(
 
 
 def balance_report_data(
-    programme: Programme,
-    as_of: datetime.date | None = None,
+    code: str,
+    as_of: datetime.date,
     *,
-    user=None,
-    version: str | None = None,
+    user,
+    version: str,
+    check: Callable[[Programme], None] | None = None,
 ) -> dict[str, Any]:
-    """:func:`balance_report` serialised (``BalanceReportSerializer``), kept under the data
-    version (``programs.api.response_cache``) for the same day and viewer nation.
+    """The report of the programme with this code (:func:`balance_report`, serialised by
+    ``BalanceReportSerializer``), cached under the data version for the day and viewer nation.
 
-    ``version`` is the data version the caller read before reading anything else of the data
-    (default: read now)."""
-    as_of = as_of or timezone.localdate()
-    key = balance_report_key(programme, as_of, user, version or data_version.current())
-    return versioned(
-        key, lambda: BalanceReportSerializer(balance_report(programme, as_of, user=user)).data
-    )
+    ``version`` is the data version the caller read before reading anything else of the data.
+    The programme is looked up (``Http404`` if the user may not see it) and ``check``-ed only
+    when the report is computed: what a nation sees changes only with the data, so a report
+    cached under this version for this nation was computed for a programme it could see.
+    """
 
+    def compute() -> dict[str, Any]:
+        programme = visible_programme(code, user)
+        if check is not None:
+            check(programme)
+        return BalanceReportSerializer(balance_report(programme, as_of, user=user)).data
 
-def balance_report_key(programme: Programme, as_of: datetime.date, user, version: str) -> str:
-    """The key of the programme's report as of the day, for the user's nation, at a version."""
-    return f"balance:{programme.pk}:{as_of.isoformat()}:{viewer_key(user)}:{version}"
-
-
-def visible_programme(code: str, user, version: str) -> Programme:
-    """The programme with this code if the user may see it (else ``Http404``), kept per process
-    under the data version read before (visibility changes only with the data)."""
-    key = (code, viewer_nation(user), version)
-    programme = _programmes.get(key)
-    if programme is None:
-        programme = get_object_or_404(released(Programme.objects.all(), user), code=code)
-        _programmes.put(key, programme)
-    return programme
+    return versioned(balance_report_key(code, as_of, user, version), compute)
 
 
-#: Programmes looked up by ``visible_programme``, by code, viewer nation and data version.
-_programmes = RecentEntries(RECENT_ENTRIES)
+def balance_report_key(code: str, as_of: datetime.date, user, version: str) -> str:
+    """The key of a programme's report as of the day, for the user's nation, at a version."""
+    return f"balance:{code}:{as_of.isoformat()}:{viewer_key(user)}:{version}"
+
+
+def visible_programme(code: str, user) -> Programme:
+    """The programme with this code if the user may see it, else ``Http404``."""
+    return get_object_or_404(released(Programme.objects.all(), user), code=code)

@@ -32,6 +32,7 @@ from programs.access import (
     validation_errors_by_field,
 )
 from programs.balance.metrics import NationBalance, PairBalance, ProgrammeBalance
+from programs.balance.ties import BlocTie
 from programs.bounds import validate_day
 from programs.models import (
     Agreement,
@@ -659,6 +660,9 @@ def _field_for(annotation: Any) -> serializers.Field:
     origin = typing.get_origin(base)
     kwargs = {"read_only": True, "allow_null": nullable} if nullable else {"read_only": True}
     if origin is list:
+        (item,) = typing.get_args(base)
+        if isinstance(item, type) and dataclasses.is_dataclass(item):
+            return dataclass_serializer(item, f"{item.__name__}Serializer")(many=True, **kwargs)
         return serializers.ListField(child=serializers.CharField(), **kwargs)
     if origin is dict:
         return serializers.DictField(child=serializers.IntegerField(), **kwargs)
@@ -685,6 +689,7 @@ def dataclass_serializer(dataclass_type: type, name: str) -> type[serializers.Se
 
 NationBalanceSerializer = dataclass_serializer(NationBalance, "NationBalanceSerializer")
 PairBalanceSerializer = dataclass_serializer(PairBalance, "PairBalanceSerializer")
+BlocTieSerializer = dataclass_serializer(BlocTie, "BlocTieSerializer")
 _ReportTotals = dataclass_serializer(ProgrammeBalance, "_ReportTotals")
 
 
@@ -692,6 +697,15 @@ _ReportTotals = dataclass_serializer(ProgrammeBalance, "_ReportTotals")
 class BalanceReportSerializer(_ReportTotals):  # type: ignore[valid-type, misc]
     nations = NationBalanceSerializer(many=True, read_only=True)
     pairs = PairBalanceSerializer(many=True, read_only=True)
+    bloc_ties = BlocTieSerializer(
+        many=True,
+        read_only=True,
+        help_text="For each active nation and each pair a, b of other active nations: the "
+        "pair's tie index, the nation's with a and with b, and the ratio bloc_sidelining reads "
+        "(the pair's index / the larger of the nation's two; null when the nation has no tie "
+        "to either) next to the programme's tie_ratio, its recovery threshold and strong_tie; "
+        "state is 'raise', 'hold' (between recovery and tie_ratio) or null.",
+    )
     computed_at = serializers.DateTimeField(
         read_only=True, help_text="When these metrics were computed (now)."
     )
@@ -713,9 +727,9 @@ class BalanceQuerySerializer(serializers.Serializer):
         help_text="Compute the metrics as of this day (default today).",
     )
     section = serializers.ChoiceField(
-        choices=["nations", "pairs", "open_flags"],
+        choices=["nations", "pairs", "bloc_ties", "open_flags"],
         default="nations",
-        help_text="For ?format=csv: which table to return (XLSX has all three sheets).",
+        help_text="For ?format=csv: which table to return (XLSX has every one as a sheet).",
     )
 
 

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from programs.api import views
+from programs.api import views, whatif
 
 app_name = "api"
 
@@ -23,10 +23,12 @@ router.register("tech-transfers", views.TechTransferViewSet, basename="tech-tran
 router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("flags", views.FlagViewSet, basename="flag")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
+router.register("what-if/drafts", whatif.DraftViewSet, basename="whatif-draft")
 
 urlpatterns = [
     *router.urls,
     path("tasks/<uuid:task_id>/", views.TaskView.as_view(), name="task"),
+    path("what-if/", whatif.WhatIfView.as_view(), name="what-if"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from a URL instead of inline, so the content
     # security policy can keep script-src 'self'.

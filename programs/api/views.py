@@ -31,19 +31,15 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from gcaptrack.errors import RETRY_AFTER_SECONDS
+from programs import data_version
 from programs.access import is_restricted, released, released_flags, released_task_result
 from programs.api import filters, serializers
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
 from programs.api.pagination import CursorPagination
 from programs.api.permissions import CanAcknowledgeFlags, CanScan, IsAnalystOrViewer
 from programs.api.renderers import XLSX_MEDIA_TYPE, columns_of, stream_csv, write_xlsx
-from programs.api.reports import balance_report_data, balance_report_key, visible_programme
-from programs.api.response_cache import (
-    json_response,
-    request_data_version,
-    versioned,
-    viewer_key,
-)
+from programs.api.reports import balance_report_data, balance_report_key
+from programs.api.response_cache import rendered_json, viewer_key
 from programs.api.retry import is_lock_conflict, retried_on_lock_conflict
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
@@ -184,25 +180,14 @@ class ExportMixin(_ViewSet):
 
 
 def balance_query(request: Request) -> dict:
-    """The validated query of a balance request; without a query string, the defaults
-    (validated once: building the serializer, or even an empty ``QueryDict``, cost more than
-    serving a kept report)."""
-    if request.META.get("QUERY_STRING"):
-        query = serializers.BalanceQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        return query.validated_data
-    if not _DEFAULT_BALANCE_QUERY:
-        query = serializers.BalanceQuerySerializer(data={})
-        query.is_valid(raise_exception=True)
-        _DEFAULT_BALANCE_QUERY.update(query.validated_data)
-    return _DEFAULT_BALANCE_QUERY
-
-
-_DEFAULT_BALANCE_QUERY: dict = {}
+    """The validated query of a balance request (HTTP 400 with field messages otherwise)."""
+    query = serializers.BalanceQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
 
 
 class VersionedListMixin:
-    """A JSON list page kept under the data version (``programs.api.response_cache``), by URL
+    """A JSON list page cached under the data version (``programs.api.response_cache``), by URL
     (filters, ordering, cursor, page size) and viewer nation: the rows and their nested children
     depend on nothing else of the user, whose permission to list is checked before."""
 
@@ -210,11 +195,11 @@ class VersionedListMixin:
         if request.accepted_renderer.format != "json":
             return super().list(request, *args, **kwargs)
         url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-        key = (
-            f"list:{self.basename}:{url}:{viewer_key(request.user)}:{request_data_version(request)}"
+        version = data_version.current()  # before the rows
+        key = f"list:{self.basename}:{url}:{viewer_key(request.user)}:{version}"
+        return rendered_json(
+            request, key, lambda: super(VersionedListMixin, self).list(request).data
         )
-        data = versioned(key, lambda: super(VersionedListMixin, self).list(request).data)
-        return json_response(request, key, data)
 
 
 class ETagRetrieveMixin(_ViewSet):
@@ -368,33 +353,40 @@ class ProgrammeViewSet(TrackedViewSet):
             "Every SPEC §2 metric per nation and pair of nations, computed now as of `as_of`, "
             "with the open and acknowledged flags of the last scan (`last_scan_at`). "
             "`?format=csv` returns one table (`section`); `?format=xlsx` a workbook with the "
-            "sheets nations, pairs and open_flags."
+            "sheets nations, pairs, bloc_ties and open_flags."
         ),
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def balance(self, request, code=None):
-        version = request_data_version(request)  # before the programme and the report
-        programme = visible_programme(code, request.user, version)
-        self.check_object_permissions(request, programme)
+        version = data_version.current()  # before the programme and the report
         query = balance_query(request)
         as_of = query.get("as_of") or timezone.localdate()
-        data = balance_report_data(programme, as_of, user=request.user, version=version)
+
+        def report() -> dict:
+            return balance_report_data(
+                code,
+                as_of,
+                user=request.user,
+                version=version,
+                check=lambda programme: self.check_object_permissions(request, programme),
+            )
+
         fmt = request.accepted_renderer.format
+        if fmt == "json":
+            key = balance_report_key(code, as_of, request.user, version)
+            return rendered_json(request, key, report)
+        data = report()
         if fmt == "csv":
             return Response(list(data[query["section"]]))
         if fmt == "xlsx":
             sheets = [
                 (section, columns_of(data[section]), data[section], set())
-                for section in ("nations", "pairs", "open_flags")
+                for section in ("nations", "pairs", "bloc_ties", "open_flags")
             ]
             response = FileResponse(write_xlsx(sheets), content_type=XLSX_MEDIA_TYPE)
-            response["Content-Disposition"] = (
-                f'attachment; filename="balance-{programme.code}.xlsx"'
-            )
+            response["Content-Disposition"] = f'attachment; filename="balance-{code}.xlsx"'
             return response
-        return json_response(
-            request, balance_report_key(programme, as_of, request.user, version), data
-        )
+        return Response(data)  # any other renderer DRF's negotiation picked
 
     @extend_schema(
         request=serializers.ScanRequestSerializer,

@@ -46,9 +46,12 @@ from programs.models import (
 SIX_PLACES = Decimal("0.000001")
 CENTS = Decimal("0.01")
 ZERO = Decimal("0")
+NO_POINTS = Decimal("0.00")
 DAYS_PER_YEAR = Decimal("365.25")
-#: A tie is strong when overlap years + AGREEMENT_YEARS × agreements >= STRONG_TIE (SPEC §2).
-AGREEMENT_YEARS = Decimal("5")
+#: A prior tie's index counts the years of shared programmes and this many points for each
+#: agreement in force (SPEC §2); the tie is strong from STRONG_TIE points (a rule may ask for
+#: more: ``bloc_sidelining``'s ``strong_tie``).
+AGREEMENT_POINTS = Decimal("5")
 STRONG_TIE = Decimal("5")
 OVERDUE_DAYS = 90
 #: Ventures owning ventures are followed this deep; it also stops ownership cycles.
@@ -115,6 +118,21 @@ class NationBalance:
 
 
 @dataclass(frozen=True)
+class TiePart:
+    """One thing a prior tie is made of: a programme both took part in, with its overlap in
+    years, or an agreement in force binding both, with its points."""
+
+    #: 'programme' or 'agreement'.
+    kind: str
+    #: The programme's code; empty for an agreement.
+    code: str
+    name: str
+    #: The start of the overlap, or the day the agreement was signed.
+    since: datetime.date
+    points: Decimal
+
+
+@dataclass(frozen=True)
 class PairBalance:
     """Two nations of a programme, ``a`` < ``b`` by code."""
 
@@ -126,14 +144,16 @@ class PairBalance:
     agreement_rate: Decimal | None
     #: Decisions a and b won voting alike, by the nation that cast a counted vote the other way.
     carried_together_against: dict[str, int]
+    #: The prior tie (SPEC §2): overlap years of shared programmes + 5 points per agreement in
+    #: force, the sum of ``tie_parts``; strong at 5 or more.
+    tie_index: Decimal
+    tie_strong: bool
+    tie_since: datetime.date | None
+    tie_parts: list[TiePart]
     tie_overlap_years: Decimal
     tie_agreements: list[str]
     tie_programmes: list[str]
     tie_programme_names: list[str]
-    #: overlap years + 5 × agreements in force; the tie is strong at 5 or more.
-    tie_score: Decimal
-    tie_strong: bool
-    tie_since: datetime.date | None
     tt_weight_a_to_b: int
     tt_weight_b_to_a: int
     milestones_between: int
@@ -163,10 +183,6 @@ class ProgrammeBalance:
     _transfers: dict[tuple[str, str], dict[str, int]] = field(
         default_factory=dict, repr=False, compare=False
     )
-    #: (a code, b code), a < b -> shared programmes and agreements (``tie_items``).
-    _ties: dict[tuple[str, str], tuple[list, list]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
 
     def nation(self, code: str) -> NationBalance:
         if not self._by_code:
@@ -192,13 +208,6 @@ class ProgrammeBalance:
         cancelled), ``achieved`` and ``delivered`` weight by the day, ``overdue``, ``blocked``.
         Not a field: the report gives the per-nation and per-pair sums."""
         return dict(self._transfers)
-
-    @property
-    def tie_items(self) -> dict[tuple[str, str], tuple[list, list]]:
-        """(a code, b code), a < b -> what the pair's prior tie is made of: the other programmes
-        both took part in, as (code, name, overlap start, overlap days), and the agreements in
-        force binding both, as (name, signed on). Not a field, as ``transfers_between``."""
-        return dict(self._ties)
 
     @property
     def active_nations(self) -> list[NationBalance]:
@@ -343,24 +352,30 @@ def _days_between(end: str, start: str) -> str:
     return f"({end} - {start})"
 
 
-def shared_programme_spans(
+def tie_parts(
     programme_id: int,
     nation_ids: list[int],
     as_of: datetime.date,
     *,
     nation_id: int | None = None,
-) -> list[tuple[int, int, str, str, datetime.date, int]]:
-    """Overlaps of two nations' participations in every other programme (SPEC §2 prior tie).
+) -> list[tuple]:
+    """What the prior ties of the nations' pairs are made of, with each pair's tie index (SPEC
+    §2), in one statement.
 
-    One row per pair (a id < b id) and shared programme with a positive overlap up to the day:
-    (a id, b id, programme code, programme name, overlap start, overlap days). A participation
-    runs from joined_on, else the programme's start, to left_on, else the programme's end,
-    else the day; nothing after the day counts. With a viewer ``nation_id``, only the
-    participations and programmes visible to it count.
+    One row per pair (a id < b id) and part: ``(a id, b id, kind, code, name, since, points,
+    tie index, overlap years, tie since)``. A ``programme`` part is another programme both took
+    part in (predecessors included) with a positive overlap up to the day: its points are the
+    overlap in years, rounded to two places, from the later start to the earlier end of the two
+    participations (a participation runs from joined_on, else the programme's start, to
+    left_on, else the programme's end, else the day; nothing after the day counts). An
+    ``agreement`` part binds both and is in force on the day: ``AGREEMENT_POINTS``. The index
+    is the sum of the pair's parts, so the parts an analyst reads add up to it. With a viewer
+    ``nation_id``, only the rows visible to it count.
     """
     if len(nation_ids) < 2:
         return []
-    src = sql_sources(nation_id, Participation, Programme)
+    through = _table(Agreement.nations.through)
+    src = sql_sources(nation_id, Participation, Programme, Agreement)
     participation, programme = src[Participation], src[Programme]
     days = _days_between("pair_span.e", "pair_span.s")
     sql = f"""
@@ -379,19 +394,145 @@ def shared_programme_spans(
             FROM span x JOIN span y
               ON x.programme_id = y.programme_id AND x.nation_id < y.nation_id
             WHERE x.s IS NOT NULL AND y.s IS NOT NULL
+        ),
+        part AS (
+            SELECT pair_span.a_id AS a_id, pair_span.b_id AS b_id, 'programme' AS kind,
+                   q.code AS code, q.name AS name, pair_span.s AS since,
+                   ROUND(CAST({days} AS NUMERIC) / %s, 2) AS points
+            FROM pair_span JOIN {programme} q ON q.id = pair_span.programme_id
+            WHERE pair_span.e > pair_span.s
+            UNION ALL
+            SELECT x.nation_id, y.nation_id, 'agreement', '', ag.name, ag.signed_on, %s
+            FROM {through} x
+            JOIN {through} y ON x.agreement_id = y.agreement_id AND x.nation_id < y.nation_id
+            JOIN {src[Agreement]} ag ON ag.id = x.agreement_id
+            WHERE x.nation_id IN ({_placeholders(nation_ids)})
+              AND y.nation_id IN ({_placeholders(nation_ids)})
+              AND ag.signed_on <= %s AND (ag.ended_on IS NULL OR ag.ended_on > %s)
         )
-        SELECT pair_span.a_id, pair_span.b_id, q.code, q.name, pair_span.s, {days}
-        FROM pair_span JOIN {programme} q ON q.id = pair_span.programme_id
-        WHERE pair_span.e > pair_span.s
-        ORDER BY pair_span.s, q.code
+        SELECT a_id, b_id, kind, code, name, since, points,
+               SUM(points) OVER (PARTITION BY a_id, b_id),
+               SUM(CASE WHEN kind = 'programme' THEN points ELSE 0 END)
+                   OVER (PARTITION BY a_id, b_id),
+               MIN(since) OVER (PARTITION BY a_id, b_id)
+        FROM part
+        ORDER BY a_id, b_id, since, kind DESC, name
     """
-    params = [*src.params, as_of, as_of, as_of, as_of, programme_id, *nation_ids]
+    params = [
+        *src.params,
+        *[as_of] * 4,
+        programme_id,
+        *nation_ids,
+        DAYS_PER_YEAR,
+        AGREEMENT_POINTS,
+        *nation_ids,
+        *nation_ids,
+        as_of,
+        as_of,
+    ]
     with statement_cursor() as cursor:
         cursor.execute(sql, params)
         return [
-            (a, b, code, name, _as_date(start), int(days))
-            for a, b, code, name, start, days in cursor.fetchall()
+            (
+                a,
+                b,
+                kind,
+                code,
+                name,
+                _as_date(since),
+                *(_points(v) for v in figures),
+                _as_date(start),
+            )
+            for a, b, kind, code, name, since, *figures, start in cursor.fetchall()
         ]
+
+
+def tie_index_by_year(
+    a_id: int,
+    b_id: int,
+    since: datetime.date,
+    as_of: datetime.date,
+    *,
+    nation_id: int | None = None,
+) -> list[tuple[datetime.date, Decimal]]:
+    """The pair's tie index (SPEC §2) at the end of each year from ``since`` to the day's year,
+    the last one on the day itself, counting every programme both took part in (no programme
+    left out: the pair's whole shared history), in one statement.
+
+    Each year's index is judged as of its day: overlaps up to that day, agreements in force on
+    it; each programme's years rounded to two places as in ``tie_parts``.
+    """
+    days = [datetime.date(year, 12, 31) for year in range(since.year, as_of.year)] + [as_of]
+    through = _table(Agreement.nations.through)
+    src = sql_sources(nation_id, Participation, Programme, Agreement)
+    participation, programme = src[Participation], src[Programme]
+    day = "SELECT %s AS d" if connection.vendor == "sqlite" else "SELECT CAST(%s AS DATE) AS d"
+    day_rows = " UNION ALL ".join([day] * len(days))
+    overlap = _days_between("clipped.e", "clipped.s")
+    sql = f"""
+        WITH{src.leading} span AS (
+            SELECT p.nation_id AS nation_id, p.programme_id AS programme_id,
+                   COALESCE(p.joined_on, q.started_on) AS s,
+                   COALESCE(p.left_on, q.ended_on) AS e
+            FROM {participation} p JOIN {programme} q ON q.id = p.programme_id
+            WHERE p.nation_id IN (%s, %s)
+        ),
+        pair_span AS (
+            SELECT CASE WHEN x.s > y.s THEN x.s ELSE y.s END AS s,
+                   CASE WHEN x.e IS NULL THEN y.e WHEN y.e IS NULL THEN x.e
+                        WHEN x.e < y.e THEN x.e ELSE y.e END AS e
+            FROM span x JOIN span y ON x.programme_id = y.programme_id
+            WHERE x.nation_id = %s AND y.nation_id = %s AND x.s IS NOT NULL AND y.s IS NOT NULL
+        ),
+        bound AS (
+            SELECT ag.signed_on AS signed_on, ag.ended_on AS ended_on
+            FROM {through} x
+            JOIN {through} y ON x.agreement_id = y.agreement_id
+            JOIN {src[Agreement]} ag ON ag.id = x.agreement_id
+            WHERE x.nation_id = %s AND y.nation_id = %s
+        ),
+        day AS ({day_rows}),
+        clipped AS (
+            SELECT day.d AS d, pair_span.s AS s,
+                   CASE WHEN pair_span.e IS NULL OR pair_span.e > day.d THEN day.d
+                        ELSE pair_span.e END AS e
+            FROM day JOIN pair_span ON pair_span.s < day.d
+        ),
+        years AS (
+            SELECT clipped.d AS d, SUM(ROUND(CAST({overlap} AS NUMERIC) / %s, 2)) AS points
+            FROM clipped WHERE clipped.e > clipped.s GROUP BY clipped.d
+        ),
+        agreements AS (
+            SELECT day.d AS d, COUNT(*) * %s AS points
+            FROM day JOIN bound ON bound.signed_on <= day.d
+             AND (bound.ended_on IS NULL OR bound.ended_on > day.d)
+            GROUP BY day.d
+        )
+        SELECT day.d, COALESCE(years.points, 0) + COALESCE(agreements.points, 0)
+        FROM day
+        LEFT JOIN years ON years.d = day.d
+        LEFT JOIN agreements ON agreements.d = day.d
+        ORDER BY day.d
+    """
+    params = [
+        *src.params,
+        a_id,
+        b_id,
+        a_id,
+        b_id,
+        a_id,
+        b_id,
+        *days,
+        DAYS_PER_YEAR,
+        AGREEMENT_POINTS,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(_as_date(day), _points(index)) for day, index in cursor.fetchall()]
+
+
+def _points(value) -> Decimal:
+    return as_decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
 def _as_date_or_none(value) -> datetime.date | None:
@@ -402,30 +543,6 @@ def _as_date(value) -> datetime.date:
     if isinstance(value, str):
         return datetime.date.fromisoformat(value)
     return value
-
-
-def agreements_in_force(
-    nation_ids: list[int], as_of: datetime.date, *, nation_id: int | None = None
-) -> list[tuple[int, int, str, datetime.date]]:
-    """(a id, b id, agreement name, signed on) for agreements in force on the day binding both
-    (of those visible to the viewer ``nation_id``, if given)."""
-    if len(nation_ids) < 2:
-        return []
-    through = _table(Agreement.nations.through)
-    src = sql_sources(nation_id, Agreement)
-    sql = f"""
-        {src.with_clause}SELECT x.nation_id, y.nation_id, ag.name, ag.signed_on
-        FROM {through} x
-        JOIN {through} y ON x.agreement_id = y.agreement_id AND x.nation_id < y.nation_id
-        JOIN {src[Agreement]} ag ON ag.id = x.agreement_id
-        WHERE x.nation_id IN ({_placeholders(nation_ids)})
-          AND y.nation_id IN ({_placeholders(nation_ids)})
-          AND ag.signed_on <= %s AND (ag.ended_on IS NULL OR ag.ended_on > %s)
-        ORDER BY ag.signed_on, ag.name
-    """
-    with statement_cursor() as cursor:
-        cursor.execute(sql, [*src.params, *nation_ids, *nation_ids, as_of, as_of])
-        return [(a, b, name, _as_date(signed)) for a, b, name, signed in cursor.fetchall()]
 
 
 def _votes(
@@ -721,7 +838,7 @@ def programme_balance(
             )
         )
 
-    ties = _tie_items(pid, nation_ids, as_of, nation_id)
+    ties = _ties(pid, nation_ids, as_of, nation_id)
     pairs = _pairs(nation_ids, nations, transfers, pair_votes, carried, ties)
     attributed = money(sum(work.values(), ZERO))
     return ProgrammeBalance(
@@ -740,10 +857,6 @@ def programme_balance(
         _transfers={
             (nations[provider].code, nations[recipient].code): row
             for (provider, recipient), row in transfers.items()
-        },
-        _ties={
-            tuple(sorted((nations[a].code, nations[b].code))): items
-            for (a, b), items in ties.items()
         },
     )
 
@@ -801,18 +914,18 @@ def _transfer_sums(
     return delivered, received, overdue, blocked
 
 
-def _tie_items(
+def _ties(
     pid: int, nation_ids: list[int], as_of: datetime.date, viewer_nation_id: int | None = None
-) -> dict[tuple[int, int], tuple[list, list]]:
-    """(a id, b id), a < b -> (shared programme spans, agreements in force) of pairs with any."""
-    ties: dict[tuple[int, int], tuple[list, list]] = defaultdict(lambda: ([], []))
-    for a, b, code, name, start, days in shared_programme_spans(
+) -> dict[tuple[int, int], dict]:
+    """(a id, b id), a < b -> the pair's tie index, overlap years, since and parts, for pairs
+    with any tie."""
+    ties: dict[tuple[int, int], dict] = {}
+    for a, b, kind, code, name, since, points, index, years, start in tie_parts(
         pid, nation_ids, as_of, nation_id=viewer_nation_id
     ):
-        ties[(a, b)][0].append((code, name, start, days))
-    for a, b, name, signed in agreements_in_force(nation_ids, as_of, nation_id=viewer_nation_id):
-        ties[(a, b)][1].append((name, signed))
-    return dict(ties)
+        tie = ties.setdefault((a, b), {"index": index, "years": years, "since": start, "parts": []})
+        tie["parts"].append(TiePart(kind=kind, code=code, name=name, since=since, points=points))
+    return ties
 
 
 def _pairs(
@@ -821,7 +934,7 @@ def _pairs(
     transfers: dict[tuple[int, int], dict],
     votes: dict[tuple[int, int], tuple[int, int]],
     carried: dict[tuple[int, int], dict[int, int]],
-    ties: dict[tuple[int, int], tuple[list, list]],
+    ties: dict[tuple[int, int], dict],
 ) -> list[PairBalance]:
     pairs = []
     for x, y in combinations(nation_ids, 2):
@@ -829,15 +942,8 @@ def _pairs(
         a, b = sorted((x, y), key=lambda nid: nations[nid].code)
         key = (min(x, y), max(x, y))
         shared, agreed = votes.get(key, (0, 0))
-        shared_spans, shared_agreements = ties.get(key, ([], []))
-        exact_years = Decimal(sum(days for *_, days in shared_spans)) / DAYS_PER_YEAR
-        years = exact_years.quantize(CENTS, rounding=ROUND_HALF_UP)
-        score = (exact_years + AGREEMENT_YEARS * len(shared_agreements)).quantize(
-            SIX_PLACES, rounding=ROUND_HALF_UP
-        )
-        starts = [start for _, _, start, _ in shared_spans] + [s for _, s in shared_agreements]
-        programme_codes = list(dict.fromkeys(code for code, *_ in shared_spans))
-        programme_names = list(dict.fromkeys(name for _, name, *_ in shared_spans))
+        tie = ties.get(key) or {"index": NO_POINTS, "years": NO_POINTS, "since": None, "parts": []}
+        programmes = [part for part in tie["parts"] if part.kind == "programme"]
         between = sum(int(transfers.get(pair, {}).get("live") or 0) for pair in ((a, b), (b, a)))
         pairs.append(
             PairBalance(
@@ -850,13 +956,14 @@ def _pairs(
                     nations[against].code: count
                     for against, count in sorted(carried.get(key, {}).items())
                 },
-                tie_overlap_years=years,
-                tie_agreements=[name for name, _ in shared_agreements],
-                tie_programmes=programme_codes,
-                tie_programme_names=programme_names,
-                tie_score=score,
-                tie_strong=score >= STRONG_TIE,
-                tie_since=min(starts) if starts else None,
+                tie_index=tie["index"],
+                tie_strong=tie["index"] >= STRONG_TIE,
+                tie_since=tie["since"],
+                tie_parts=tie["parts"],
+                tie_overlap_years=tie["years"],
+                tie_agreements=[part.name for part in tie["parts"] if part.kind == "agreement"],
+                tie_programmes=list(dict.fromkeys(part.code for part in programmes)),
+                tie_programme_names=list(dict.fromkeys(part.name for part in programmes)),
                 tt_weight_a_to_b=int((transfers.get((a, b)) or {}).get("delivered") or 0),
                 tt_weight_b_to_a=int((transfers.get((b, a)) or {}).get("delivered") or 0),
                 milestones_between=between,

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from programs.balance.metrics import GlobalReturn, NationBalance, PairBalance, ProgrammeBalance
 from programs.balance.thresholds import RULE_DEFAULTS
+from programs.balance.ties import tie_ratio, tie_state
 
 WARNING = "warning"
 CRITICAL = "critical"
@@ -323,12 +324,65 @@ def outvoted(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[Condition
     return found
 
 
-def _tie_words(balance: ProgrammeBalance, pair: PairBalance) -> str:
-    names = [the(balance.nation(pair.a).name), the(balance.nation(pair.b).name)]
-    history = pair.tie_programme_names + pair.tie_agreements
-    since = f" since {pair.tie_since.year}" if pair.tie_since else ""
-    detail = f" ({', '.join(history)})" if history else ""
-    return f"{and_join(names)}, tied{since}{detail},"
+def points(value: Decimal) -> str:
+    """A tie index for a sentence, to two places as computed: 109.27 -> '109.27',
+    10.50 -> '10.5', 21.00 -> '21'."""
+    return f"{value:.2f}".rstrip("0").removesuffix(".")
+
+
+def _tie_history(pair: PairBalance) -> str:
+    """'Tornado, Eurofighter, Tempest, 2 agreements'."""
+    agreements = len(pair.tie_agreements)
+    counted = [f"{agreements} agreement{'s' if agreements != 1 else ''}"] if agreements else []
+    return ", ".join(pair.tie_programme_names + counted)
+
+
+def _tie_words(
+    balance: ProgrammeBalance,
+    nation: NationBalance,
+    bloc: PairBalance,
+    with_a: PairBalance,
+    with_b: PairBalance,
+    t: dict[str, Decimal],
+) -> str:
+    """The three indices as SPEC §3 words them: 'the United Kingdom and Italy (tie index 96
+    since 1969: Tornado, Eurofighter, Tempest, 2 agreements), against Japan's 17 with the
+    United Kingdom and 5 with Italy,'; in the recovery band, how far the ratio has fallen."""
+    a, b = the(balance.nation(bloc.a).name), the(balance.nation(bloc.b).name)
+    since = f" since {bloc.tie_since.year}" if bloc.tie_since else ""
+    history = _tie_history(bloc)
+    made_of = f"{since}: {history}" if history else since
+    if not (with_a.tie_index or with_b.tie_index):
+        against = f"against no prior tie of {the(nation.name)} with either"
+    else:
+        against = (
+            f"against {the(nation.name)}'s {points(with_a.tie_index)} with {a} "
+            f"and {points(with_b.tie_index)} with {b}"
+        )
+    if tie_state(bloc, with_a, with_b, t) == "hold":
+        against += (
+            f" ({num(tie_ratio(bloc, with_a, with_b))} times, short of the tie ratio "
+            f"{num(t['tie_ratio'])}; the flag resolves below "
+            f"{num(t['tie_ratio'] - t['tie_ratio_margin'])})"
+        )
+    return f"{a} and {b} (tie index {points(bloc.tie_index)}{made_of}), {against},"
+
+
+def _tie_evidence(pair: PairBalance) -> dict:
+    return {
+        "tie_index": ev(pair.tie_index),
+        "tie_since": pair.tie_since.isoformat() if pair.tie_since else None,
+        "parts": [
+            {
+                "kind": part.kind,
+                "code": part.code,
+                "name": part.name,
+                "since": part.since.isoformat(),
+                "points": ev(part.points),
+            }
+            for part in pair.tie_parts
+        ],
+    }
 
 
 def _bloc_votes(bloc: PairBalance, carried: int, t: dict[str, Decimal], rate_at: Decimal) -> bool:
@@ -361,12 +415,9 @@ def _bloc_roles(
 
 @rule("bloc_sidelining")
 def bloc_sidelining(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[Condition]:
-    """Two participants with a strong prior tie (to each other, not to n) that outvote n
-    together, or hold the programme's leadership between them while n has a deficit."""
-
-    def strong(pair: PairBalance) -> bool:
-        return pair.tie_score >= t["strong_tie"]
-
+    """Two participants far more tied to each other than n is to either (``tie_ratio`` times
+    n's tie index with each, and strongly) that outvote n together, or hold the programme's
+    leadership between them while n has a deficit."""
     pairs = {(p.a, p.b): p for p in balance.pairs}
 
     def pair_of(x: str, y: str) -> PairBalance:
@@ -377,12 +428,14 @@ def bloc_sidelining(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[Co
     active = balance.active_nations
     for nation in active:
         for bloc in balance.pairs:
-            if nation.code in (bloc.a, bloc.b) or not strong(bloc):
+            if nation.code in (bloc.a, bloc.b):
                 continue
             a, b = balance.nation(bloc.a), balance.nation(bloc.b)
             if not (a.active and b.active):
                 continue
-            if strong(pair_of(nation.code, a.code)) or strong(pair_of(nation.code, b.code)):
+            with_a, with_b = pair_of(nation.code, a.code), pair_of(nation.code, b.code)
+            tie = tie_state(bloc, with_a, with_b, t)
+            if tie is None:
                 continue
             carried = bloc.carried_together_against.get(nation.code, 0)
             rate = bloc.agreement_rate
@@ -397,9 +450,10 @@ def bloc_sidelining(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[Co
 
             by_votes = votes_hold(t["agreement_rate"])
             by_roles = roles_hold(t["bloc_leadership_share"])
-            if by_votes or by_roles:
+            if tie == "raise" and (by_votes or by_roles):
                 severity = CRITICAL if by_votes and by_roles else WARNING
-            elif votes_hold(t["recovery"]) or roles_hold(t["recovery"]):
+            elif by_votes or by_roles or votes_hold(t["recovery"]) or roles_hold(t["recovery"]):
+                # In the hysteresis band of the tie ratio or of the votes or roles.
                 severity = None
             else:
                 continue
@@ -432,22 +486,26 @@ def bloc_sidelining(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[Co
                         f"{balance.total_leadership_weight} leadership weight "
                         f"({pct(nation.leadership_share)}) with a "
                         f"{pct(nation.contribution_share)} contribution share in "
-                        f"{balance.programme_name}; {_tie_words(balance, bloc)} "
+                        f"{balance.programme_name}; "
+                        f"{_tie_words(balance, nation, bloc, with_a, with_b, t)} "
                         f"{and_join(grounds)}."
                     ),
                     evidence={
                         "bloc": [a.code, b.code],
                         "by_votes": by_votes,
                         "by_roles": by_roles,
+                        "tie_index": ev(bloc.tie_index),
+                        "tie_since": bloc.tie_since.isoformat() if bloc.tie_since else None,
                         "tie_overlap_years": ev(bloc.tie_overlap_years),
                         "tie_agreements": bloc.tie_agreements,
                         "tie_programmes": bloc.tie_programmes,
-                        "tie_score": ev(bloc.tie_score),
-                        "tie_since": bloc.tie_since.isoformat() if bloc.tie_since else None,
-                        "nation_tie_scores": {
-                            a.code: ev(pair_of(nation.code, a.code).tie_score),
-                            b.code: ev(pair_of(nation.code, b.code).tie_score),
+                        "tie_parts": _tie_evidence(bloc)["parts"],
+                        "nation_ties": {
+                            a.code: _tie_evidence(with_a),
+                            b.code: _tie_evidence(with_b),
                         },
+                        "tie_ratio": ev(tie_ratio(bloc, with_a, with_b)),
+                        "tie_ratio_threshold": ev(t["tie_ratio"]),
                         "shared_decisions": bloc.shared_decisions,
                         "agreed_decisions": bloc.agreed_decisions,
                         "agreement_rate": ev(rate),

@@ -26,7 +26,7 @@ from programs.balance.metrics import (
     programme_balance,
     sql_sources,
 )
-from programs.balance.rules import Rule, global_rules, programme_rules
+from programs.balance.rules import Condition, Rule, global_rules, programme_rules
 from programs.balance.scan_errors import OUTAGES, record_scan_error
 from programs.balance.statements import statement_cursor
 from programs.balance.thresholds import thresholds_for
@@ -97,16 +97,24 @@ def _consecutive(thresholds: dict[str, dict[str, Decimal]]) -> dict[str, int]:
     return {rule: int(t.get("consecutive_scans", 1)) for rule, t in thresholds.items()}
 
 
+def rule_conditions(rules: list[Rule], subject: object, thresholds: dict) -> list[Condition]:
+    """What ``rules`` find in ``subject`` (a programme's balance, or the global returns), with
+    their thresholds; writes nothing (scans and what-if drafts alike)."""
+    return [condition for rule in rules for condition in rule.check(subject, thresholds[rule.name])]
+
+
+def global_thresholds() -> dict[str, dict[str, Decimal]]:
+    """The cross-programme rules' thresholds: their defaults (no programme to override them)."""
+    return {r.name: thresholds_for(r.name) for r in global_rules()}
+
+
 def _run_rules(
     rules: list[Rule], subject: object, thresholds: dict, *, programme: Programme | None
 ):
-    """Check ``rules`` against ``subject`` (a programme's balance, or the global returns) and
-    bring the flags of those rules up to date with what they found."""
-    conditions = [
-        condition for rule in rules for condition in rule.check(subject, thresholds[rule.name])
-    ]
+    """Check ``rules`` against ``subject`` and bring the flags of those rules up to date with
+    what they found."""
     return apply_conditions(
-        conditions,
+        rule_conditions(rules, subject, thresholds),
         programme=programme,
         rules=[rule.name for rule in rules],
         consecutive_scans=_consecutive(thresholds),
@@ -167,8 +175,7 @@ def scan_global(
             if returns_cache is not None and as_of in returns_cache
             else global_returns(as_of)
         )
-        thresholds = {r.name: thresholds_for(r.name) for r in global_rules()}
-        outcome = _run_rules(global_rules(), returns, thresholds, programme=None)
+        outcome = _run_rules(global_rules(), returns, global_thresholds(), programme=None)
         data_version.bump()
     return ScanResult(
         programme=None,

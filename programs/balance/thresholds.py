@@ -2,7 +2,10 @@
 
 Rates and shares are fractions (0.30 for 30 %); ``recovery`` is where an open flag resolves
 (the warning threshold moved 0.02 toward fair); ``consecutive_scans`` is how many scans in a row
-must see the condition before a flag is raised.
+must see the condition before a flag is raised. ``bloc_sidelining`` compares tie indices (SPEC
+§2): the bloc's tie is strong from ``strong_tie`` points and far more than the nation's at
+``tie_ratio`` times its index with each of the pair; an open flag resolves once the ratio is
+below ``tie_ratio`` less ``tie_ratio_margin``, so it does not flap as an index moves.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -31,6 +34,8 @@ RULE_DEFAULTS: dict[str, dict[str, Decimal]] = {
     },
     "bloc_sidelining": {
         "strong_tie": Decimal("5"),
+        "tie_ratio": Decimal("3"),
+        "tie_ratio_margin": Decimal("0.02"),
         "agreement_rate": Decimal("0.80"),
         "min_shared_decisions": Decimal("3"),
         "min_carried_against": Decimal("3"),

@@ -5,15 +5,8 @@ queued when the transaction commits (a rolled-back change queues nothing) and on
 
 * within one transaction, a programme's scan is registered with ``on_commit`` once, however
   many of its records change (this is all the coalescing the in-process demo needs);
-* across transactions, with a broker, a Redis key per programme (``SET NX`` with a TTL) marks a
-  scan as queued; the scan is sent with a countdown of ``SCAN_COALESCE_SECONDS`` and the task
-  deletes the key when it starts, so every save made before the scan reads the data is covered
-  by it, and a save made after queues the next one.
-
-When the broker cannot be reached the change still commits and the request still succeeds:
-the programme is recorded as a :class:`~programs.models.MissedScan` row, and
-:func:`requeue_missed_scans` (the periodic task ``programs.requeue_missed_scans``) sends its scan
-once the broker is back; the periodic scan of every programme covers and clears them too.
+* across transactions, with a broker, a Redis key per programme marks a scan as queued
+  (``programs.services.scan_queue``, which also records the scans the broker could not take).
 
 Code that writes with ``QuerySet.update()`` or ``bulk_create()`` sends no signals: it should
 call :func:`request_scans` itself. Nation changes (names, codes) queue nothing: they only change
@@ -21,23 +14,14 @@ wording, which the periodic scan refreshes. Cross-programme flags (``global_bala
 raised by the periodic scan of all programmes.
 """
 
-import datetime
-import functools
-import logging
 from collections.abc import Iterable
 
-import redis
 from django.conf import settings
-from django.db import DatabaseError, models, transaction
-from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
+from django.db import models, transaction
 
 from programs import data_version
 from programs import models as m
-
-logger = logging.getLogger(__name__)
-
-PENDING_KEY = "gcaptrack:scan-pending:{code}"
+from programs.services.scan_queue import ScanOnCommit
 
 
 def scans_for_change(instance: models.Model) -> None:
@@ -54,6 +38,14 @@ def scans_for_relation_change(instance: models.Model, pk_set: Iterable[int] | No
     """
     if not settings.CELERY_ON_CHANGE_SCANS:
         return
+    request_scans(programmes_touched_by_relation(instance, pk_set))
+
+
+def programmes_touched_by_relation(
+    instance: models.Model, pk_set: Iterable[int] | None
+) -> set[int]:
+    """The ids of the programmes whose metrics depend on a many-to-many change made from
+    ``instance`` to the rows ``pk_set`` (programme predecessors, agreement nations)."""
     ids = set(programmes_touched_by(instance))
     if isinstance(instance, m.Programme) and pk_set:
         ids |= _programmes_sharing_nations_with(pk_set) | set(pk_set)
@@ -62,7 +54,7 @@ def scans_for_relation_change(instance: models.Model, pk_set: Iterable[int] | No
     elif isinstance(instance, m.Nation) and pk_set:
         nations = m.Agreement.nations.through.objects.filter(agreement_id__in=pk_set)
         ids |= _programmes_of_nations({instance.pk, *nations.values_list("nation_id", flat=True)})
-    request_scans(ids)
+    return ids
 
 
 def programmes_touched_by(instance: models.Model) -> set[int]:
@@ -127,115 +119,11 @@ def request_scans(programme_ids: Iterable[int | None]) -> None:
     already = {
         callback.programme_id
         for _savepoints, callback, *_rest in connection.run_on_commit
-        if isinstance(callback, _ScanOnCommit) and not callback.done
+        if isinstance(callback, ScanOnCommit) and not callback.done
     }
-    for programme_id in set(programme_ids) - already:
+    for programme_id in set(programme_ids) - already - {None}:
         if programme_id is not None:
-            transaction.on_commit(_ScanOnCommit(programme_id), robust=True)
-
-
-def queue_coalesced_scan(programme_code: str) -> bool:
-    """Send a scan of the programme unless one is already queued; True if one was sent.
-
-    In process (no broker) the scan runs now.
-    """
-    from programs.tasks import scan_programme_task
-
-    if scan_programme_task.app.conf.task_always_eager:
-        scan_programme_task.delay(programme_code)
-        return True
-    client = redis_client()
-    key = pending_key(programme_code)
-    countdown = settings.SCAN_COALESCE_SECONDS
-    if not client.set(key, "queued", nx=True, ex=countdown + 60):
-        return False
-    try:
-        # Nobody waits for an on-change scan's result: no result subscription in the web process.
-        scan_programme_task.apply_async((programme_code,), countdown=countdown, ignore_result=True)
-    except BrokerError:
-        client.delete(key)
-        raise
-    return True
-
-
-def clear_pending(programme_code: str) -> None:
-    """Called by the scan task as it starts: later changes must queue a new scan."""
-    if settings.REDIS_URL:
-        redis_client().delete(pending_key(programme_code))
-
-
-def pending_key(programme_code: str) -> str:
-    return PENDING_KEY.format(code=programme_code)
-
-
-def record_missed_scan(programme_id: int) -> None:
-    """Keep, in the database, that a programme's on-change scan could not be queued."""
-    m.MissedScan.objects.bulk_create(
-        [m.MissedScan(programme_id=programme_id, requested_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["programme"],
-        update_fields=["requested_at"],
-    )
-
-
-def requeue_missed_scans() -> list[str]:
-    """Queue the scans missed while the broker was down; return the programme codes queued.
-
-    A row is removed only once its scan is queued, and only if no newer miss was recorded
-    meanwhile; a row the broker refuses again stays for the next run.
-    """
-    queued = []
-    for missed in m.MissedScan.objects.select_related("programme").order_by("requested_at"):
-        try:
-            queue_coalesced_scan(missed.programme.code)
-        except (redis.RedisError, BrokerError):
-            logger.warning("The broker is still unreachable: the scans missed stay recorded")
-            break
-        m.MissedScan.objects.filter(pk=missed.pk, requested_at__lte=missed.requested_at).delete()
-        queued.append(missed.programme.code)
-    return queued
-
-
-def forget_missed_scans(covered_since: datetime.datetime) -> None:
-    """Called by the scan of all programmes: misses recorded before it started are covered."""
-    m.MissedScan.objects.filter(requested_at__lt=covered_since).delete()
-
-
-@functools.cache
-def redis_client() -> redis.Redis:
-    # Short timeouts: a save must not hang on an unreachable Redis (the scan is then recorded).
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-
-
-class _ScanOnCommit:
-    """The on-commit callback for one programme (a class, so a transaction can find it again)."""
-
-    def __init__(self, programme_id: int) -> None:
-        self.programme_id = programme_id
-        self.done = False
-
-    def __call__(self) -> None:
-        self.done = True
-        code = (
-            m.Programme.objects.filter(pk=self.programme_id).values_list("code", flat=True).first()
-        )
-        if code is None:
-            return
-        try:
-            queue_coalesced_scan(code)
-        except (redis.RedisError, BrokerError) as error:
-            logger.warning(
-                "Could not queue the on-change scan of %s (%s); it is recorded and will be "
-                "queued when the broker is back",
-                code,
-                error,
-            )
-            try:
-                record_missed_scan(self.programme_id)
-            except DatabaseError:
-                logger.exception(
-                    "Could not record the missed scan of %s; the periodic scan will cover it", code
-                )
+            transaction.on_commit(ScanOnCommit(programme_id), robust=True)
 
 
 def _ids(values: models.QuerySet) -> set[int]:

@@ -33,15 +33,19 @@ from programs.balance.metrics import (
     NationBalance,
     PairBalance,
     ProgrammeBalance,
+    TiePart,
     active_on,
     global_returns,
     programme_balance,
     sql_sources,
+    tie_index_by_year,
+    tie_parts,
     work_by_nation,
 )
 from programs.balance.rules import and_join, the
 from programs.balance.scan import programme_thresholds
 from programs.balance.thresholds import RULE_DEFAULTS, thresholds_for
+from programs.balance.ties import BlocTie, bloc_ties
 from programs.dashboards import charts
 from programs.dashboards.formatting import (
     CONFIDENCE_COLOURS,
@@ -80,6 +84,9 @@ from programs.models import (
 LIVE = (Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED)
 SEVERITIES: list[str] = [Flag.Severity.CRITICAL, Flag.Severity.WARNING, Flag.Severity.INFO]
 DAYS_PER_YEAR = Decimal("365.25")
+#: ``tie_parts`` leaves out one programme (the one whose balance it is); no programme has id 0,
+#: so a nation pair's tie counts every programme both took part in.
+NO_PROGRAMME = 0
 
 
 # Shared pieces -------------------------------------------------------------------------------
@@ -369,8 +376,6 @@ class TieRow:
     pair: PairBalance
     a_name: str
     b_name: str
-    programmes: list[tuple[str, str, datetime.date, Decimal]]
-    agreements: list[tuple[str, datetime.date]]
 
     # Written here rather than looped over in the template: a pair may share dozens of
     # programmes, and the template engine's per-item cost made this table most of the page.
@@ -378,13 +383,28 @@ class TieRow:
     @property
     def programmes_text(self) -> str:
         return "; ".join(
-            f"{name} ({code}, from {start.year}, {years} yrs)"
-            for code, name, start, years in self.programmes
+            f"{part.name} ({part.code}, from {part.since.year}, {part.points} yrs)"
+            for part in self.pair.tie_parts
+            if part.kind == "programme"
         )
 
     @property
     def agreements_text(self) -> str:
-        return "; ".join(f"{name} ({signed.year})" for name, signed in self.agreements)
+        return "; ".join(
+            f"{part.name} ({part.since.year})"
+            for part in self.pair.tie_parts
+            if part.kind == "agreement"
+        )
+
+
+@dataclass
+class BlocTieRow:
+    """How a nation's ties compare with a bloc's: the figure ``bloc_sidelining`` reads."""
+
+    tie: BlocTie
+    nation_name: str
+    a_name: str
+    b_name: str
 
 
 CONFIDENCES = [value for value, _ in Confidence.choices]
@@ -480,26 +500,22 @@ def transfer_matrix(balance: ProgrammeBalance) -> list[TransferRow]:
 
 
 def prior_ties(balance: ProgrammeBalance) -> list[TieRow]:
-    """Each pair's shared history outside the programme, item by item, strong ties first."""
+    """Each pair's shared history outside the programme, part by part, strongest first."""
     names = {n.code: n.name for n in balance.nations}
-    ties = balance.tie_items
-    rows = []
-    for pair in balance.pairs:
-        spans, agreements = ties.get((pair.a, pair.b), ([], []))
-        rows.append(
-            TieRow(
-                pair=pair,
-                a_name=names[pair.a],
-                b_name=names[pair.b],
-                programmes=[
-                    (code, name, start, (Decimal(days) / DAYS_PER_YEAR).quantize(Decimal("0.1")))
-                    for code, name, start, days in spans
-                ],
-                agreements=agreements,
-            )
-        )
-    rows.sort(key=lambda row: (not row.pair.tie_strong, -row.pair.tie_score))
+    rows = [TieRow(pair=pair, a_name=names[pair.a], b_name=names[pair.b]) for pair in balance.pairs]
+    rows.sort(key=lambda row: (not row.pair.tie_strong, -row.pair.tie_index))
     return rows
+
+
+def bloc_tie_rows(balance: ProgrammeBalance, thresholds: dict[str, Decimal]) -> list[BlocTieRow]:
+    """For each nation, how its ties compare with each bloc of two others with a strong tie
+    (``bloc_ties``; pairs less tied are no bloc)."""
+    names = {n.code: n.name for n in balance.nations}
+    return [
+        BlocTieRow(tie=tie, nation_name=names[tie.nation], a_name=names[tie.a], b_name=names[tie.b])
+        for tie in bloc_ties(balance, thresholds)
+        if tie.bloc_index >= tie.strong_tie
+    ]
 
 
 def programme_page(programme: Programme, as_of: datetime.date | None = None, user=None) -> dict:
@@ -664,6 +680,7 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None, use
         )
 
     page["ties"] = prior_ties(balance)
+    page["bloc_ties"] = bloc_tie_rows(balance, thresholds["bloc_sidelining"])
 
     flags = list(
         flags_with_relations(
@@ -981,7 +998,55 @@ def pair_page(a: Nation, b: Nation, today: datetime.date | None = None, user=Non
     page["verdict"] = verdict(a, b, rows, agreements, today)
     if rows:
         page["charts"]["ledger"] = _ledger_chart(a, b, page["totals"], colours)
+    page["tie"] = pair_tie(a, b, today, nation_id)
+    if page["tie"].years:
+        page["charts"]["tie"] = _tie_chart(a, b, page["tie"])
     return page
+
+
+@dataclass
+class PairTie:
+    """The pair's tie index over its whole shared history (every programme both took part in)
+    as of the day, its parts, and its index at the end of each year since it began."""
+
+    index: Decimal
+    since: datetime.date | None
+    parts: list[TiePart]
+    years: list[tuple[datetime.date, Decimal]]
+
+
+def pair_tie(a: Nation, b: Nation, today: datetime.date, nation_id: int | None = None) -> PairTie:
+    """Two queries: the parts and index as of the day, then the index year by year."""
+    rows = tie_parts(NO_PROGRAMME, [a.pk, b.pk], today, nation_id=nation_id)
+    if not rows:
+        return PairTie(index=Decimal("0.00"), since=None, parts=[], years=[])
+    *_, index, _, since = rows[0]
+    parts = [
+        TiePart(kind=kind, code=code, name=name, since=start, points=points)
+        for _, _, kind, code, name, start, points, *_ in rows
+    ]
+    years = tie_index_by_year(a.pk, b.pk, since, today, nation_id=nation_id)
+    return PairTie(index=index, since=since, parts=parts, years=years)
+
+
+def _tie_chart(a: Nation, b: Nation, tie: PairTie) -> charts.Chart:
+    return charts.lines(
+        "chart-tie",
+        f"Tie index of {a.name} and {b.name}, year by year",
+        f"Line chart of the tie index of {a.name} and {b.name} at the end of each year since "
+        f"{tie.since.year if tie.since else ''}: years of shared programmes plus 5 points per agreement in force; "
+        "the table beside it gives every value.",
+        [
+            (
+                "tie index",
+                [day.isoformat() for day, _ in tie.years],
+                [float(v) for _, v in tie.years],
+                "#0072B2",
+            )
+        ],
+        "points",
+        reference=5,
+    )
 
 
 def _fill_money(

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from programs.dashboards import views
+from programs.dashboards import views, whatif_views
 
 app_name = "dashboards"
 
@@ -16,6 +16,18 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.portfolio, name="portfolio"),
     path("programmes/<slug:code>/", views.programme, name="programme"),
+    path("programmes/<slug:code>/what-if/", whatif_views.what_if, name="what-if"),
+    path("programmes/<slug:code>/what-if/save/", whatif_views.save, name="what-if-save"),
+    path(
+        "programmes/<slug:code>/what-if/drafts/<int:pk>/copy/",
+        whatif_views.copy,
+        name="what-if-copy",
+    ),
+    path(
+        "programmes/<slug:code>/what-if/drafts/<int:pk>/delete/",
+        whatif_views.delete,
+        name="what-if-delete",
+    ),
     path("nations/", views.pair_picker, name="pair-picker"),
     path("nations/<str:a>/<str:b>/", views.pair, name="pair"),
     path("flags/", views.flags, name="flags"),

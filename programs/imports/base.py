@@ -1,7 +1,6 @@
 """Shared pieces of the spreadsheet resources: natural-key widgets, provenance defaults and
 escaping of exported cells against spreadsheet formula injection."""
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
@@ -9,9 +8,7 @@ from django.db import models
 from import_export import resources, widgets
 
 from programs.models import Confidence, Nation, Organisation, Programme
-
-#: A spreadsheet evaluates a cell starting with one of these as a formula (OWASP CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+from programs.spreadsheets import escape_formula
 
 #: The natural key column of the models other records refer to in spreadsheets (SPEC §4).
 NATURAL_KEY_FIELDS: dict[type[models.Model], str] = {
@@ -19,23 +16,6 @@ NATURAL_KEY_FIELDS: dict[type[models.Model], str] = {
     Programme: "code",
     Organisation: "name",
 }
-
-
-def escape_formula(value: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
-
-    Spreadsheets skip leading spaces and line breaks, so a trigger after them counts too.
-    Numbers (``-5``, ``+1.5``) are left alone: they are data, not formulae.
-    """
-    if not isinstance(value, str):
-        return value
-    if not (value.startswith(FORMULA_TRIGGERS) or value.lstrip().startswith(FORMULA_TRIGGERS)):
-        return value
-    try:
-        Decimal(value.strip())
-    except InvalidOperation:
-        return "'" + value
-    return value
 
 
 def default_confidence(source: Any) -> str:

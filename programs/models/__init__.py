@@ -20,6 +20,7 @@ from programs.models.scans import MissedScan
 from programs.models.scenarios import ScenarioLoad
 from programs.models.techtransfer import TechTransferMilestone
 from programs.models.tokens import ApiToken
+from programs.models.whatif import WhatIfDraft
 
 __all__ = [
     "Agreement",
@@ -49,6 +50,7 @@ __all__ = [
     "ThresholdOverride",
     "Tracked",
     "Vote",
+    "WhatIfDraft",
     "WorkPackage",
     "WorkshareAllocation",
 ]

@@ -116,25 +116,12 @@ class Flag(models.Model):
     def is_live(self) -> bool:
         return self.status != self.Status.RESOLVED
 
-    # The labels from a dict built once: Django's generated methods build one on every call,
-    # and a page of fifty flag cards asks a hundred times. (Replacing them on purpose: mypy's
-    # Django plugin declares the generated ones.)
-    def get_severity_display(self) -> str:  # type: ignore[no-redef]
-        return _SEVERITY_LABELS.get(self.severity, self.severity)
-
-    def get_status_display(self) -> str:  # type: ignore[no-redef]
-        return _STATUS_LABELS.get(self.status, self.status)
-
     @property
     def counterpart_nations(self) -> list[Nation]:
         """The counterpart nations, as prefetched into ``prefetched_counterparts`` (the
         dashboards' flag cards) or read now."""
         prefetched = self.__dict__.get("prefetched_counterparts")
         return prefetched if prefetched is not None else list(self.counterparts.all())
-
-
-_SEVERITY_LABELS = dict(Flag.Severity.choices)
-_STATUS_LABELS = dict(Flag.Status.choices)
 
 
 class FlagEvent(models.Model):

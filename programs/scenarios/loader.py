@@ -28,6 +28,7 @@ How a load behaves (the README's "Scenario files" section says the same for anal
   index and natural key) and the field.
 """
 
+import contextlib
 import datetime
 import hashlib
 from collections.abc import Iterable, Sequence
@@ -42,7 +43,7 @@ from django.db import DatabaseError, models, transaction
 from django.db.models import Sum
 
 from programs import bounds
-from programs.access import RELEASE_PATHS, releasable_nations_error
+from programs.access import RELEASE_PATHS, releasable_nations_error, released_to, viewer_nation
 from programs.models import (
     Agreement,
     Contribution,
@@ -155,15 +156,24 @@ def load_scenario_files(paths: Sequence[str | Path], *, user=None) -> list[FileR
 
 
 def load_scenario_texts(
-    sources: Iterable[tuple[str, bytes | str]], *, user=None
+    sources: Iterable[tuple[str, bytes | str]], *, user=None, as_seen_by_user: bool = False
 ) -> list[FileResult]:
-    """Load (name, content) pairs as scenario files, all in one transaction."""
+    """Load (name, content) pairs as scenario files, all in one transaction.
+
+    ``as_seen_by_user`` applies the files to the data as a restricted ``user`` sees it: a record
+    hidden from them is unknown (a reference to it is an error, as for a key that does not
+    exist), and a record whose natural key a hidden one holds is added after that hidden one is
+    deleted, as if it never existed. Only what-if drafts ask for it, inside a transaction that
+    is always rolled back (``programs.whatif``).
+    """
     errors: list[str] = []
     loaders = []
     for name, content in sources:
         loader = _FileLoader(
             name, content.encode() if isinstance(content, str) else content, errors
         )
+        if as_seen_by_user:
+            loader.seen_by = viewer_nation(user)
         loader.parse()
         loaders.append(loader)
     if errors:
@@ -248,6 +258,8 @@ class _FileLoader:
         self.cache: dict[tuple, models.Model] = {}
         self.failed_keys: set[tuple] = set()
         self.error_count_before = len(errors)
+        #: The nation whose view of the data the file is applied to (None: all of it).
+        self.seen_by: int | None = None
 
     # -- the file ------------------------------------------------------------------------
 
@@ -449,7 +461,7 @@ class _FileLoader:
         cache_key = self.cache_key(model, lookup)
         if cache_key in self.cache:
             return cast(M, self.cache[cache_key])  # keyed by model and natural key
-        found = model._default_manager.filter(**lookup).first()
+        found = self.find(model, lookup)
         if found is None:
             if cache_key in self.failed_keys:
                 rec.blocked = True
@@ -458,6 +470,19 @@ class _FileLoader:
             return None
         self.cache[cache_key] = found
         return found
+
+    def find(self, model: type[M], lookup: dict) -> M | None:
+        """The stored record with this natural key, if the nation the file is applied for
+        may see it."""
+        return released_to(model._default_manager.filter(**lookup), self.seen_by).first()
+
+    def hide_unseen(self, model: type[models.Model], lookup: dict) -> None:
+        """Delete the hidden record holding this natural key, so the file adds its own as for
+        a key that does not exist (``as_seen_by_user`` only: the caller rolls back)."""
+        if self.seen_by is not None:
+            # Protected by other records: the save that follows reports the key as taken.
+            with contextlib.suppress(models.ProtectedError, models.RestrictedError):
+                model._default_manager.filter(**lookup).delete()
 
     @staticmethod
     def cache_key(model: type[models.Model], lookup: dict) -> tuple:
@@ -527,8 +552,10 @@ class _FileLoader:
                 self.failed_keys.add(cache_key)
             return None, None
         assert cache_key is not None  # computed while the record was sound
-        found = model._default_manager.filter(**lookup).first()
+        found = self.find(model, lookup)
         created = found is None
+        if found is None:
+            self.hide_unseen(model, lookup)
         instance = model(**lookup) if found is None else found
         before = None if found is None else self.snapshot(found)
         for name, value in values.items():

@@ -14,6 +14,7 @@ from programs import models
 from programs.access import SCAN_FLAG_LISTS
 from programs.api.serializers import PAST_SCAN_REFUSED
 from programs.models.base import TAKEN_KEY_MESSAGE
+from programs.tasks import scan_programme_task
 from tests import factories
 from tests.api.test_access_api import cleared_client
 from tests.api.world import RESOURCES, lookup_of
@@ -180,11 +181,17 @@ def test_a_scan_through_the_api_is_for_today_and_a_past_day_points_to_what_if(wo
 
 @pytest.fixture
 def eager_results(eager_celery):
-    """Tasks run in process and keep their results in the result backend (Redis)."""
-    saved = celery_app.conf.task_store_eager_result
+    """Tasks run in process and keep their results in the result backend (Redis).
+
+    Celery copies `task_store_eager_result` onto a task class when the task is first bound,
+    so once any earlier test has sent the scan task the setting alone no longer reaches it:
+    the task's own attribute is set too.
+    """
+    saved = celery_app.conf.task_store_eager_result, scan_programme_task.store_eager_result
     celery_app.conf.task_store_eager_result = True
+    scan_programme_task.store_eager_result = True
     yield
-    celery_app.conf.task_store_eager_result = saved
+    celery_app.conf.task_store_eager_result, scan_programme_task.store_eager_result = saved
 
 
 def test_a_task_result_names_only_the_flags_the_requester_may_see(world, api, eager_results):

@@ -45,7 +45,7 @@ def test_balance_report_as_csv_and_xlsx(world, viewer_api):
     assert len(list(csv.DictReader(io.StringIO(pairs.content.decode("utf-8-sig"))))) == 3
     xlsx = viewer_api.get("/api/v1/programmes/GCAP/balance/", {"format": "xlsx"})
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
-    assert workbook.sheetnames == ["nations", "pairs", "open_flags"]
+    assert workbook.sheetnames == ["nations", "pairs", "bloc_ties", "open_flags"]
 
 
 def test_scan_is_queued_for_analysts_and_its_status_readable(world, api, viewer_api):

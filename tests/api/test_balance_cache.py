@@ -49,7 +49,8 @@ def test_a_repeated_report_is_served_without_computing_the_metrics(
 
     assert again.json() == first.json()
     assert not [q["sql"] for q in captured if any(t in q["sql"] for t in METRIC_TABLES)]
-    with django_assert_max_num_queries(0):  # token, permissions and programme kept too
+    # The token (with its user and clearance), the user's permissions and the programme.
+    with django_assert_max_num_queries(4):
         viewer_api.get(REPORT)
     assert viewer_api.get(REPORT, {"as_of": "2024-06-30"}).json() != first.json()
 
@@ -138,6 +139,26 @@ def test_a_restricted_user_never_gets_the_report_cached_for_another_nation(world
 
     hidden.releasable_to.add(world.nations["GBR"])  # a marking change alone
     assert contributed(gbr_api.get(REPORT).json(), "JPN") == contributed(everything, "JPN")
+
+
+def test_a_programme_hidden_from_a_nation_stays_unknown_to_it_once_others_have_its_report(
+    world, api
+):
+    fcas = factories.ProgrammeFactory(code="FCAS")
+    factories.ParticipationFactory(programme=fcas, nation=world.nations["FRA"])
+    path = "/api/v1/programmes/FCAS/balance/"
+    fra_api = cleared_client(world.nations["FRA"], username="fr-analyst")
+    gbr_api = cleared_client(world.nations["GBR"])
+
+    assert api.get(path).status_code == 200
+    assert fra_api.get(path).status_code == 200
+    for _ in range(2):
+        refused = gbr_api.get(path)
+        assert refused.status_code == 404
+        assert "FCAS" not in refused.content.decode()
+
+    fcas.releasable_to.set([world.nations["FRA"], world.nations["GBR"]])
+    assert gbr_api.get(path).status_code == 200
 
 
 def test_a_clearance_change_shows_in_the_very_next_report(world, api):

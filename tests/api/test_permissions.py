@@ -11,11 +11,13 @@ from django.urls import URLPattern, reverse
 
 from programs.api import urls as api_urls
 from programs.api.views import TaskView
+from programs.models import WhatIfDraft
 
 #: The schema and its documentation: every signed-in user reads them, nobody else.
 PUBLIC = {"schema", "docs"}
-#: Routes every signed-in analyst or viewer may use with every method (their own tokens).
-SELF_SERVICE = {"token-list", "token-detail"}
+#: Routes every signed-in analyst or viewer may use with every method (their own tokens,
+#: what-if evaluations, which write nothing, and saving or copying what-if drafts).
+SELF_SERVICE = {"token-list", "token-detail", "what-if", "whatif-draft-list", "whatif-draft-copy"}
 UNAUTHENTICATED = ("anonymous", "revoked_token", "expired_token")
 
 
@@ -45,12 +47,19 @@ def _url(pattern: URLPattern, world, analyst_user) -> str:
     if getattr(view, "view_class", None) is TaskView:
         return reverse("api:task", args=[uuid.uuid4()])
     cls = view.cls
+    if not hasattr(cls, "lookup_field"):  # a plain APIView on a path of its own
+        return reverse(f"api:{name}")
     kwarg = cls.lookup_url_kwarg or cls.lookup_field
     if f"<{kwarg}>" not in str(pattern.pattern) and kwarg not in pattern.pattern.regex.groupindex:
         return reverse(f"api:{name}")
     basename = view.initkwargs["basename"]
     if basename == "token":
         record = analyst_user.api_tokens.order_by("pk").first()
+    elif basename == "whatif-draft":
+        # The analyst's own draft: only its author changes or deletes it.
+        record = WhatIfDraft.objects.create(
+            name="Draft", author=analyst_user, document="format: gcaptrack-scenario/1\n"
+        )
     else:
         record = world.records[basename]
     return reverse(f"api:{name}", kwargs={kwarg: getattr(record, cls.lookup_field)})

@@ -1,10 +1,13 @@
 """The dashboards in a real browser, on the seeded GCAP scenario scanned on three days."""
 
+from datetime import date
+
 import pytest
 
 from programs.balance.metrics import programme_balance
 from programs.dashboards.formatting import as_percent
-from programs.models import Flag, Programme
+from programs.dashboards.selectors import pair_tie
+from programs.models import Flag, Nation, Programme
 from tests.browser.conftest import PASSWORD, log_in
 from tests.dashboards_data import SCAN_OFFSETS, load_seeds_and_scan
 from tests.factories import UserFactory
@@ -121,6 +124,11 @@ def test_analyst_logs_in_and_every_chart_shows_the_seeded_figures(
     assert [t["name"] for t in provenance] == ["reported", "estimated", "illustrative"]
     assert chart(page, "chart-outvoted")[0]["x"] == names
     assert page.locator("#ties-table").get_by_text("Tornado", exact=False).count() >= 1
+    japan_against = page.locator("#bloc-ties-table tbody tr").filter(
+        has=page.locator("th", has_text="Japan")
+    )
+    assert "United Kingdom + Italy" in japan_against.inner_text()
+    assert "far more tied" in japan_against.inner_text()
 
     # Nation pair: the ledger and its verdict.
     open_page(page, f"{site}/nations/JPN/GBR/", artifacts, "pair")
@@ -129,6 +137,11 @@ def test_analyst_logs_in_and_every_chart_shows_the_seeded_figures(
     assert all(len(t["x"]) == 3 for t in ledger)
     verdict = page.locator("#verdict").inner_text()
     assert "Japan" in verdict and "United Kingdom" in verdict and "GCAP" in verdict
+    # The pair's tie index year by year since 2013, the last point today.
+    tie = pair_tie(Nation.objects.get(code="JPN"), Nation.objects.get(code="GBR"), date.today())
+    (line,) = chart(page, "chart-tie")
+    assert line["x"][0] == "2013-12-31" and line["y"][-1] == float(tie.index)
+    assert page.locator("#tie-table tbody tr").count() == len(line["x"]) == len(tie.years)
 
     # Flags.
     open_page(page, f"{site}/flags/", artifacts, "flags")

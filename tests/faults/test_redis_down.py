@@ -103,3 +103,24 @@ def test_with_redis_stopped_saves_and_reads_succeed_and_the_missed_scan_runs_whe
     assert "Connection to broker lost" in log, "the worker lived through the outage"
     assert "Task programs.scan_programme[" in log.split("Connection to broker lost")[-1]
     assert sql("select count(*) from programs_flag where programme_id = %s", programme_id)[0][0]
+
+
+def test_with_redis_stopped_a_revoked_token_is_refused_on_its_next_request(gcaptrack, sql):
+    gcaptrack.web(threads=2)
+    api = gcaptrack.api()
+    for _ in range(4):  # every thread of the web process has served the token
+        assert api.get("/api/v1/programmes/GCAP/balance/").status == 200
+
+    gcaptrack.redis.stop()
+
+    assert api.get("/api/v1/programmes/GCAP/balance/").status == 200
+    [(token_id,)] = sql("select id from programs_apitoken where revoked_at is null")
+    revoked = api.call("DELETE", f"/api/v1/tokens/{token_id}/")
+    assert revoked.status == 204, revoked.body
+    for _ in range(4):
+        refused = api.get("/api/v1/programmes/GCAP/balance/")
+        assert refused.status == 401, refused
+        assert "revoked" in refused.body["detail"]
+    assert sql("select revoked_at is not null from programs_apitoken where id = %s", token_id) == [
+        (True,)
+    ]
