@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run the whole stack locally (web, worker, scheduler from deploy/Procfile under honcho) on
-# PostgreSQL and Redis: `make stack`. Creates the database if it does not exist and migrates it
-# first. Everything comes from the environment; the defaults are a local `gcaptrack` database,
-# Redis database 0 and the web on http://127.0.0.1:8000.
+# PostgreSQL and Redis: `make stack`. Creates the database if it does not exist, migrates it and
+# collects the static files first. Everything comes from the environment; the defaults are a
+# local `gcaptrack` database, Redis database 0 and the web on http://127.0.0.1:8000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,4 +47,6 @@ with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
 PY
 
 python manage.py migrate --noinput
+# The web process serves the static files itself (WhiteNoise), under hashed names.
+python manage.py collectstatic --noinput --verbosity 0
 exec honcho --procfile deploy/Procfile --app-root . start

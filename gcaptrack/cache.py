@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import TYPE_CHECKING
 
 import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -52,6 +53,12 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
     five, and without this the API's throughput target (b) is missed by more than a tenth.
     A client is thread-safe: its pool hands each command a connection.
     """
+
+    if TYPE_CHECKING:  # Django's own attribute and methods, which its stubs leave out
+        _client: type[redis.Redis]
+
+        def _get_connection_pool_index(self, write: bool) -> int: ...
+        def _get_connection_pool(self, write: bool) -> redis.ConnectionPool: ...
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

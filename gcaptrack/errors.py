@@ -31,7 +31,7 @@ def request_too_large(request: HttpRequest, limit: int | None = None) -> HttpRes
     return HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's 400, except a body over DATA_UPLOAD_MAX_MEMORY_SIZE, which is a 413."""
     if isinstance(exception, RequestDataTooBig):
         return request_too_large(request)
@@ -51,6 +51,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     detail = (
         "The service is briefly unavailable (a database or queue is restarting); retry shortly."
     )
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": detail}, status=503)
     else:

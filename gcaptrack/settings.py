@@ -48,7 +48,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and /readyz answer probes over plain HTTP, from any host name, signed out.
+    "gcaptrack.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT, before anything that reads a session or the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "gcaptrack.middleware.RequestSizeLimitMiddleware",
     "gcaptrack.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -153,12 +157,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "static-collected")))
-# The last finder serves plotly.min.js from the installed plotly package (no CDN, nothing vendored).
-STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "programs.dashboards.finders.PlotlyFinder",
-]
+# collectstatic writes every file under a name holding a hash of its content, plus a gzip copy,
+# and pages link to those names; WhiteNoise serves them from STATIC_ROOT with a year's
+# Cache-Control (immutable), so an upgrade's new files arrive under new names at once. Pages
+# can only be rendered after collectstatic (DEBUG links to the plain names, served by the
+# finders). The tests keep Django's plain storage (tests/conftest.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # Celery: Redis as broker. Without REDIS_URL (the demo) tasks run in process, so the demo
 # still scans and flags without a broker.
@@ -244,6 +251,14 @@ SCAN_COALESCE_SECONDS = env_int("SCAN_COALESCE_SECONDS", 5)
 # How often on-change scans missed while the broker was down are queued again (used when
 # `migrate` first creates that periodic task).
 MISSED_SCAN_RETRY_SECONDS = env_int("MISSED_SCAN_RETRY_SECONDS", 60)
+
+# /readyz (gcaptrack.health): how long each probe of Redis or the workers may wait, how long a
+# worker's answer to a ping is trusted before pinging again, and when the scheduler's last run
+# (beat writes it every few minutes) or the last scan count as stale.
+HEALTH_TIMEOUT_SECONDS = env_int("HEALTH_TIMEOUT_SECONDS", 1)
+HEALTH_WORKER_PING_SECONDS = env_int("HEALTH_WORKER_PING_SECONDS", 30)
+HEALTH_SCHEDULER_MAX_AGE_SECONDS = env_int("HEALTH_SCHEDULER_MAX_AGE_SECONDS", 600)
+HEALTH_SCAN_MAX_AGE_SECONDS = env_int("HEALTH_SCAN_MAX_AGE_SECONDS", 7200)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

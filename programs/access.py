@@ -31,7 +31,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet, TextField
+from django.db.models import Exists, ManyToManyField, Model, OuterRef, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -197,7 +197,10 @@ def withheld_permissions(user, permissions: set[str]) -> set[str]:
 
 
 def _through(model: type[Model]):
-    through = model.releasable_to.through
+    marking = model._meta.get_field("releasable_to")
+    through = marking.remote_field.through if isinstance(marking, ManyToManyField) else None
+    if through is None:
+        raise TypeError(f"{model.__name__} has no releasability marking")
     own = next(f.name for f in through._meta.fields if f.is_relation and f.related_model is model)
     return through, own
 
@@ -242,7 +245,7 @@ def released_table(model: type[Model], nation_id: int | None) -> tuple[str, list
     if nation_id is None:
         return table, []
     visible, params = (
-        released_to(model.objects.all(), nation_id).values("pk").query.sql_with_params()
+        released_to(model._default_manager.all(), nation_id).values("pk").query.sql_with_params()
     )
     return f"(SELECT * FROM {table} WHERE id IN ({visible}))", list(params)
 
@@ -256,7 +259,9 @@ def programmes_seen_in_full(nation_id: int) -> QuerySet:
     """
     programmes = released_to(m.Programme.objects.all(), nation_id)
     for model, path in PROGRAMME_RECORDS.items():
-        hidden = model.objects.filter(**{path: OuterRef("pk")}).exclude(release_q(model, nation_id))
+        hidden = model._default_manager.filter(**{path: OuterRef("pk")}).exclude(
+            release_q(model, nation_id)
+        )
         programmes = programmes.exclude(Exists(hidden))
     hidden_ties = m.Participation.objects.filter(
         nation__participations__programme=OuterRef("pk")
@@ -338,7 +343,7 @@ def releasable_nations_error(user, nation_ids: set[int], record: Model | None = 
         )
     ceiling = _release_ceiling(record)
     beyond = set(nation_ids) - ceiling - _stored_marking(record) if ceiling is not None else set()
-    if beyond:
+    if beyond and ceiling is not None:
         return (
             f"{_codes(beyond)} may not be added: the programme is released only to "
             f"{_codes(ceiling)}."

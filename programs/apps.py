@@ -9,6 +9,7 @@ class ProgramsConfig(AppConfig):
     def ready(self) -> None:
         # The Celery tasks, registered in every process: services send them by name.
         from programs import change_reasons, data_version, schedules, signals, tasks  # noqa: F401
+        from programs.dashboards import finders  # noqa: F401 (registers its system check)
         from programs.whatif import changes as whatif_changes
 
         signals.connect()

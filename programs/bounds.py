@@ -7,6 +7,7 @@ of overflowing later in date arithmetic or the parser's recursion.
 """
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -61,6 +62,7 @@ def nested_deeper_than(value: object, limit: int) -> bool:
     stack: list[tuple[object, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[object]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list | tuple):

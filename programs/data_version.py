@@ -154,6 +154,8 @@ def connect() -> None:
         post_delete.connect(_on_write, sender=model, dispatch_uid=f"{uid}-delete")
         for relation in model._meta.local_many_to_many:
             through = relation.remote_field.through
+            if through is None:
+                continue
             m2m_changed.connect(
                 _on_relation_change, sender=through, dispatch_uid=f"data-version-{through.__name__}"
             )

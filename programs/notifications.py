@@ -106,7 +106,7 @@ def notify_critical_flags(flag_ids: Iterable[int]) -> int:
 
 
 def critical_flag_message(flag: Flag, recipients: list[str]) -> EmailMessage:
-    where = flag.programme.name if flag.programme_id else "all programmes"
+    where = flag.programme.name if flag.programme is not None else "all programmes"
     rule = flag.get_rule_display().replace("_", " ")
     subject = f"Critical imbalance: {flag.nation.name} in {where} ({rule})"
     lines = [

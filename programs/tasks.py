@@ -8,6 +8,7 @@ scan to another worker; the scan being one transaction, the dead one left nothin
 
 import datetime
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -23,13 +24,13 @@ from programs.services import scan_queue
 
 logger = logging.getLogger(__name__)
 
-_DB_RETRY = {
+_DB_RETRY: dict[str, Any] = {
     "autoretry_for": (OperationalError, InterfaceError, BrokerError, RedisConnectionError),
     "retry_backoff": 5,
     "retry_backoff_max": 300,
     "retry_jitter": True,
 }
-RETRY = {
+RETRY: dict[str, Any] = {
     "autoretry_for": (OperationalError, InterfaceError, BrokerError, RedisConnectionError),
     "retry_backoff": 5,
     "retry_backoff_max": 300,

@@ -1,12 +1,24 @@
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.template.backends import jinja2 as jinja2_backend
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.signals import template_rendered
 
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.celery_fixtures"]
+pytest_plugins = ["tests.celery_fixtures", "tests.skip_guard"]
+PLAIN_STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _plain_static_files(tmp_path_factory):
+    """In-process tests link static files by their plain names, served by the finders (the live
+    server's static handler cannot serve hashed names): production's hashed storage needs a
+    collectstatic first, which the stack's smoke test and the fault tests run for real."""
+    plain = {**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC_STORAGE}}
+    with override_settings(STORAGES=plain, STATIC_ROOT=tmp_path_factory.mktemp("static")):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

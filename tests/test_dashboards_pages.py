@@ -5,8 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.utils import timezone
 
+from programs.dashboards import finders as chart_library
 from programs.dashboards import selectors
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
 from programs.models import Flag, FlagEvent
@@ -200,18 +203,26 @@ def test_programme_page_takes_an_as_of_day_and_explains_a_bad_one(analyst_client
     assert "is not a date" in response.content.decode()
 
 
-def test_plotly_bundle_is_a_static_file_from_the_plotly_package():
+def test_the_chart_library_is_plotlys_cartesian_bundle_as_a_static_file():
     found = finders.find(PLOTLY_STATIC_PATH)
     assert found and found.endswith("plotly.min.js")
     with open(found, "rb") as bundle:
-        assert b"plotly" in bundle.read(2000).lower()
+        assert b"plotly.js (cartesian - minified)" in bundle.read(200)
     listed = [
-        (storage.prefix, path)
+        path
         for finder in finders.get_finders()
-        for path, storage in finder.list([])
+        for path, _storage in finder.list([])
         if path.endswith("plotly.min.js")
     ]
-    assert listed == [("dashboards/vendor", "plotly.min.js")]
+    assert listed == [PLOTLY_STATIC_PATH]
+
+
+def test_a_missing_chart_library_fails_the_system_check_saying_how_to_fetch_it(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(chart_library, "PLOTLY_FILE", tmp_path / "plotly.min.js")
+    with pytest.raises(SystemCheckError, match=r"bash deploy/fetch-assets\.sh"):
+        call_command("check")
 
 
 @pytest.mark.django_db

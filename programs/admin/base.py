@@ -9,7 +9,7 @@ picks (select boxes, autocomplete) and exports only the records releasable to it
 record's pages answer like a record that does not exist, its history pages 404.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -123,12 +123,22 @@ class VisibleRecords:
 
 def _visible_records(request: HttpRequest) -> VisibleRecords:
     """The request's ``VisibleRecords``, made once per request."""
-    if not hasattr(request, "_gcaptrack_visible_records"):
-        request._gcaptrack_visible_records = VisibleRecords(request.user)
-    return request._gcaptrack_visible_records
+    visible = request.__dict__.get("_gcaptrack_visible_records")
+    if visible is None:
+        visible = request.__dict__["_gcaptrack_visible_records"] = VisibleRecords(request.user)
+    return visible
 
 
-class ReleasedQuerysetMixin:
+if TYPE_CHECKING:  # what the mixins below are mixed into
+    from django.contrib.admin.options import BaseModelAdmin, ModelAdmin
+
+    _AdminBase = BaseModelAdmin[Any]
+    _ModelAdmin = ModelAdmin[Any]
+else:
+    _AdminBase = _ModelAdmin = object
+
+
+class ReleasedQuerysetMixin(_AdminBase):
     """Narrows a model admin or an inline to the records the user may see.
 
     Select boxes and autocomplete of related records offer only visible ones (autocomplete
@@ -158,7 +168,7 @@ class ReleasedQuerysetMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ReleasedAdminMixin(ReleasedQuerysetMixin):
+class ReleasedAdminMixin(ReleasedQuerysetMixin, _ModelAdmin):
     """A model admin narrowed to what the user may see, with its records' marking.
 
     ``releasable_to`` is edited with checkboxes; a restricted user must keep their nation in
@@ -166,8 +176,10 @@ class ReleasedAdminMixin(ReleasedQuerysetMixin):
     predecessors) are kept.
     """
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
         return _with_marking_check(form, request.user)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
@@ -201,7 +213,7 @@ def _with_marking_check(form: type[forms.ModelForm], user: Any) -> type[forms.Mo
     an audit entry when its natural key is refused as taken."""
 
     def _post_clean(self: forms.ModelForm) -> None:
-        form._post_clean(self)
+        form._post_clean(self)  # type: ignore[attr-defined]  # Django's own, left out of its stubs
         if "releasable_to" in self.cleaned_data:
             nation_ids = {nation.pk for nation in self.cleaned_data["releasable_to"]}
             message = releasable_nations_error(user, nation_ids, self.instance)
@@ -405,7 +417,8 @@ class CheckedInlineFormSet(BaseInlineFormSet):
     checks_siblings_as_a_set = False
 
     def _construct_form(self, i: int, **kwargs: Any) -> Any:
-        form = super()._construct_form(i, **kwargs)
+        # Django's own (private) method, which its stubs leave out.
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         if self.checks_siblings_as_a_set:
             form.instance.siblings_checked_as_a_set = True
         return form
@@ -419,7 +432,7 @@ class CheckedInlineFormSet(BaseInlineFormSet):
         return [
             form
             for form in self.forms
-            if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
+            if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)  # type: ignore[attr-defined]  # Django's own
         ]
 
     def check_row(self, form: Any) -> None:

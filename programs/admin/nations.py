@@ -1,7 +1,7 @@
 """Admin of nations, organisations (joint ventures with their ownership stakes) and agreements."""
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -11,8 +11,11 @@ from programs.admin.base import CheckedInlineFormSet, ReleasedQuerysetMixin, Tra
 from programs.models import Agreement, Nation, Organisation, OwnershipStake
 from programs.models.nations import agreement_nations_error, stake_total_error
 
-PROVENANCE_FIELDSET = ("Provenance", {"fields": ("source", "confidence")})
-RELEASABILITY_FIELDSET = ("Releasability", {"fields": ("releasable_to",)})
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldOpts
+
+PROVENANCE_FIELDSET: "tuple[str, _FieldOpts]" = ("Provenance", {"fields": ("source", "confidence")})
+RELEASABILITY_FIELDSET: "tuple[str, _FieldOpts]" = ("Releasability", {"fields": ("releasable_to",)})
 
 
 @admin.register(Nation)
@@ -94,7 +97,8 @@ class AgreementForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         nations = cleaned.get("nations")
         if nations is not None:
             error = agreement_nations_error(len(nations))

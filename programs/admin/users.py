@@ -32,7 +32,8 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     inlines = (*DjangoUserAdmin.inlines, ClearanceInline)
-    list_display = (*DjangoUserAdmin.list_display, "cleared_for")
+    # django-stubs types list_display per instance; the class's own tuple is what is extended.
+    list_display = (*DjangoUserAdmin.list_display, "cleared_for")  # type: ignore[misc]
     list_filter = (*DjangoUserAdmin.list_filter, "clearance__nation")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

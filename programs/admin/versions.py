@@ -11,7 +11,7 @@ not checked, like an API write without If-Match.
 """
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -44,7 +44,7 @@ class VersionCheckedForm(forms.ModelForm):
         if self.instance.pk is not None and not self.is_bound:
             self.initial[VERSION_FIELD] = record_version(type(self.instance), self.instance.pk)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         sent = (cleaned or {}).get(VERSION_FIELD)
         if not sent or self.instance.pk is None:
@@ -54,16 +54,26 @@ class VersionCheckedForm(forms.ModelForm):
         return cleaned
 
 
-class StaleSaveGuardMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into
+    from django.contrib.admin import ModelAdmin
+
+    _ModelAdmin = ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class StaleSaveGuardMixin(_ModelAdmin):
     """A ModelAdmin whose change form refuses to overwrite a change made since it was opened."""
 
     def _guards(self, request: HttpRequest, obj: Any) -> bool:
         return obj is not None and self.has_change_permission(request, obj)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if self._guards(request, obj) and "form" not in kwargs:
             kwargs["form"] = type(self.form.__name__, (VersionCheckedForm, self.form), {})
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -77,7 +87,7 @@ class StaleSaveGuardMixin:
 
 
 def _flat(fields: Any) -> list:
-    flat = []
+    flat: list = []
     for field in fields:
         flat.extend(field if isinstance(field, list | tuple) else [field])
     return flat

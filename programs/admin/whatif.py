@@ -72,7 +72,7 @@ class WhatIfDraftAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: WhatIfDraft, form, change: bool) -> None:
         if not change:
-            obj.author = request.user
+            obj.author = request.user  # type: ignore[assignment]  # the admin's users are signed in
             obj.nation_id = viewer_nation(request.user)
         super().save_model(request, obj, form, change)
 

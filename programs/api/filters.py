@@ -59,7 +59,7 @@ class ReleasedFilterSet(filters.FilterSet):
     def visible(self, model: type[Model], **lookups) -> QuerySet:
         """Rows of ``model`` matching ``lookups`` that the requesting user may see."""
         user = getattr(self.request, "user", None)
-        return released(model.objects.filter(**lookups), user)
+        return released(model._default_manager.filter(**lookups), user)
 
 
 def _date_range(field_name: str) -> tuple[filters.DateFilter, filters.DateFilter]:

@@ -6,7 +6,7 @@ unpaginated), the ``format`` parameter is declared, and conditional requests are
 ``ETag`` on reads and writes, ``If-Match`` on PUT/PATCH/DELETE, ``If-None-Match`` on retrieve.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
@@ -139,7 +139,7 @@ class AutoSchema(BaseAutoSchema):
             )
         return parameters
 
-    def _get_response_bodies(self, direction: str = "response") -> dict:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict:
         responses = super()._get_response_bodies(direction)
         action = self._action()
         for code, response in responses.items():

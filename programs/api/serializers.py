@@ -120,8 +120,9 @@ class Nested:
     related_name: str
     parent_field: str
     key: str
-    order: Callable[[dict, models.Model | None], Any] = lambda row, existing: 0
-    check_set: Callable[[models.Model, list[dict]], str | None] = lambda parent, rows: None
+    # Each nested set's own functions take its own model (Any: Callable is contravariant).
+    order: Callable[[dict, Any], Any] = lambda row, existing: 0
+    check_set: Callable[[Any, list[dict]], str | None] = lambda parent, rows: None
 
     def write(self, parent: models.Model, rows: list[dict], user=None) -> None:
         """Write the rows; children hidden from ``user`` are neither shown nor touched."""
@@ -185,7 +186,7 @@ class TrackedSerializer(serializers.ModelSerializer):
         """Turn composite natural keys (e.g. programme + work package code) into records."""
         return attrs
 
-    def check_relations(self, instance: models.Model, attrs: dict) -> None:
+    def check_relations(self, instance: Any, attrs: dict) -> None:
         """Invariants on many-to-many fields, which full_clean() cannot see."""
 
     def validate(self, attrs: dict) -> dict:
@@ -242,7 +243,7 @@ class TrackedSerializer(serializers.ModelSerializer):
         if field.related_model not in RELEASE_PATHS or not is_restricted(user):
             return []
         current = getattr(instance, field.name).all()
-        visible = released(field.related_model.objects.all(), user).values("pk")
+        visible = released(field.related_model._default_manager.all(), user).values("pk")
         return list(current.exclude(pk__in=visible))
 
     def create(self, validated_data: dict) -> models.Model:
@@ -397,7 +398,9 @@ def _resolve_within_programme(
     if programme is None or value is None:
         missing = "programme" if programme is None else field
         raise serializers.ValidationError({missing: ["This field is required."]})
-    found = released(model.objects.filter(programme=programme, **{key: value}), user).first()
+    found = released(
+        model._default_manager.filter(programme=programme, **{key: value}), user
+    ).first()
     if found is None:
         raise serializers.ValidationError(
             {field: [f"{programme.code} has no {model._meta.verbose_name} {value!r}."]}
@@ -571,10 +574,16 @@ class AgreementSerializer(MarkedSerializer):
 
 
 class FlagSerializer(serializers.ModelSerializer):
-    programme = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    nation = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    counterparts = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(
+    programme: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    nation: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    counterparts: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    acknowledged_by: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     evidence = serializers.JSONField(read_only=True)
@@ -653,7 +662,7 @@ def _field_for(annotation: Any) -> serializers.Field:
     kwargs = {"read_only": True, "allow_null": nullable} if nullable else {"read_only": True}
     if origin is list:
         (item,) = typing.get_args(base)
-        if dataclasses.is_dataclass(item):
+        if isinstance(item, type) and dataclasses.is_dataclass(item):
             return dataclass_serializer(item, f"{item.__name__}Serializer")(many=True, **kwargs)
         return serializers.ListField(child=serializers.CharField(), **kwargs)
     if origin is dict:
@@ -685,7 +694,8 @@ BlocTieSerializer = dataclass_serializer(BlocTie, "BlocTieSerializer")
 _ReportTotals = dataclass_serializer(ProgrammeBalance, "_ReportTotals")
 
 
-class BalanceReportSerializer(_ReportTotals):
+# A base class built at import from the dataclass, which mypy cannot follow.
+class BalanceReportSerializer(_ReportTotals):  # type: ignore[valid-type, misc]
     nations = NationBalanceSerializer(many=True, read_only=True)
     pairs = PairBalanceSerializer(many=True, read_only=True)
     bloc_ties = BlocTieSerializer(

@@ -21,8 +21,13 @@ class UserRateThrottle(throttling.UserRateThrottle):
     ``override_settings``) would be ignored.
     """
 
+    #: Set from the rate by DRF's constructor (``parse_rate``); its stubs leave them out.
+    num_requests: int
+    duration: int
+
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return None if rate is None else str(rate)
 
     def allow_request(self, request, view) -> bool:
         if self.rate is None:

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ def _hash(key: str) -> str:
 
 
 def issue_token(
-    user: AbstractBaseUser, name: str, expires_at: datetime.datetime | None = None
+    user: User, name: str, expires_at: datetime.datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for ``user``; return it with its key, which is never retrievable again."""
     prefix = secrets.token_hex(6)

@@ -7,6 +7,7 @@ one transaction: a 400 or 412 leaves the database as it was.
 """
 
 import hashlib
+from typing import TYPE_CHECKING, Any, cast
 
 from celery.result import AsyncResult
 from django.core.cache import cache
@@ -25,6 +26,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -136,7 +138,15 @@ class JSONErrorsMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class ExportMixin:
+if TYPE_CHECKING:  # what the mixins below are mixed into
+    from rest_framework.viewsets import GenericViewSet
+
+    _ViewSet = GenericViewSet[Any]
+else:
+    _ViewSet = object
+
+
+class ExportMixin(_ViewSet):
     """``?format=csv|xlsx`` on a list: every matching row, unpaginated, in the list's order."""
 
     def list(self, request, *args, **kwargs):
@@ -154,9 +164,9 @@ class ExportMixin:
         if batch:
             yield from self.get_serializer(batch, many=True).data
 
-    def export(self, fmt: str) -> HttpResponse:
+    def export(self, fmt: str) -> StreamingHttpResponse:
         queryset = self.filter_queryset(self.get_queryset())
-        fields = self.get_serializer().fields
+        fields = cast(Serializer, self.get_serializer()).fields  # the list's model serializer
         columns = [name for name, field in fields.items() if not field.write_only]
         numeric = {
             name
@@ -200,7 +210,7 @@ class VersionedListMixin:
         )
 
 
-class ETagRetrieveMixin:
+class ETagRetrieveMixin(_ViewSet):
     """Retrieve with an ETag (a hash of the representation) and If-None-Match."""
 
     #: Read by programs.api.schema to document ETag, If-Match and If-None-Match.

@@ -4,6 +4,8 @@ Analysts and viewers alike may ask (it writes nothing); a restricted user's draf
 the data as they see it and answered with figures over the rows released to them only.
 """
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -91,7 +93,8 @@ class WhatIfSerializer(serializers.Serializer):
 class DraftErrorsSerializer(serializers.Serializer):
     """A refused draft (``errors``), or a request that is not one (``detail``, ``as_of``)."""
 
-    errors = serializers.ListField(
+    # The response's field "errors" (not DRF's validation errors, which this serializer never has).
+    errors = serializers.ListField(  # type: ignore[assignment]
         child=serializers.CharField(),
         required=False,
         help_text="One message per problem of the draft: the record and the field.",
@@ -148,7 +151,9 @@ class DraftSerializer(serializers.ModelSerializer):
     programme = serializers.SlugRelatedField(
         slug_field="code", queryset=Programme.objects.all(), allow_null=True, required=False
     )
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = WhatIfDraft

@@ -97,13 +97,13 @@ def apply_conditions(
 
     touched: list[int] = []
     for fp, condition in by_fingerprint.items():
-        flag = live.get(fp)
-        if flag is not None:
-            if _update(flag, condition, now):
-                outcome.updated.append(flag)
+        open_flag = live.get(fp)
+        if open_flag is not None:
+            if _update(open_flag, condition, now):
+                outcome.updated.append(open_flag)
             else:
-                touched.append(flag.pk)
-                outcome.unchanged.append(flag)
+                touched.append(open_flag.pk)
+                outcome.unchanged.append(open_flag)
             continue
         if condition.severity is None:
             continue
@@ -162,6 +162,7 @@ def _open(
     now: datetime.datetime,
     earlier: Flag | None,
 ) -> Flag:
+    assert condition.severity is not None, "only a condition with a severity opens a flag"
     flag = Flag.objects.create(
         rule=condition.rule,
         programme=programme,
@@ -188,7 +189,7 @@ def _open(
             data={
                 "severity": flag.severity,
                 "reopens": earlier.pk,
-                "resolved_at": earlier.resolved_at.isoformat(),
+                "resolved_at": earlier.resolved_at.isoformat() if earlier.resolved_at else None,
             },
         )
     return flag

@@ -173,7 +173,7 @@ def workshare_return(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[C
     for nation in balance.active_nations:
         value = nation.return_coefficient
         state = _lower(value, t["warning"], t["recovery"])
-        if state is None:
+        if state is None or value is None:
             continue
         severity = None
         if state == "raise":
@@ -421,7 +421,8 @@ def bloc_sidelining(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[Co
     pairs = {(p.a, p.b): p for p in balance.pairs}
 
     def pair_of(x: str, y: str) -> PairBalance:
-        return pairs[tuple(sorted((x, y)))]
+        a, b = sorted((x, y))
+        return pairs[(a, b)]
 
     found = []
     active = balance.active_nations

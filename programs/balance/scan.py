@@ -31,6 +31,7 @@ from programs.balance.scan_errors import OUTAGES, record_scan_error
 from programs.balance.statements import statement_cursor
 from programs.balance.thresholds import thresholds_for
 from programs.models import BalanceSnapshot, Flag, Programme, ThresholdOverride
+from programs.models.fields import column, concrete_field
 
 #: Key of the PostgreSQL advisory lock that serialises cross-programme scans.
 GLOBAL_SCAN_LOCK = 7_021_001
@@ -307,12 +308,12 @@ def _upsert_snapshots(rows: list[dict]) -> None:
     programme of every scan. Values are adapted by their model fields, as the ORM does.
     """
     meta = BalanceSnapshot._meta
-    fields = [meta.get_field(name) for name in SNAPSHOT_COLUMNS]
+    fields = [concrete_field(BalanceSnapshot, name) for name in SNAPSHOT_COLUMNS]
     quote = connection.ops.quote_name
-    updated = [quote(meta.get_field(name).column) for name in [*SNAPSHOT_FIELDS, "global_return"]]
+    updated = [quote(column(BalanceSnapshot, name)) for name in [*SNAPSHOT_FIELDS, "global_return"]]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) "
         f"VALUES {', '.join([row] * len(rows))} "
         "ON CONFLICT (programme_id, nation_id, taken_on) DO UPDATE SET "
         + ", ".join(f"{column} = excluded.{column}" for column in updated)

@@ -26,7 +26,7 @@ def flag_as_dict(flag: Flag) -> dict:
     return {
         "id": flag.pk,
         "rule": flag.rule,
-        "programme": flag.programme.code if flag.programme_id else None,
+        "programme": flag.programme.code if flag.programme is not None else None,
         "nation": flag.nation.code,
         "counterparts": sorted(nation.code for nation in flag.counterparts.all()),
         "severity": flag.severity,
@@ -39,7 +39,9 @@ def flag_as_dict(flag: Flag) -> dict:
         "first_seen_at": when(flag.first_seen_at),
         "last_seen_at": when(flag.last_seen_at),
         "resolved_at": when(flag.resolved_at),
-        "acknowledged_by": flag.acknowledged_by.get_username() if flag.acknowledged_by_id else None,
+        "acknowledged_by": flag.acknowledged_by.get_username()
+        if flag.acknowledged_by is not None
+        else None,
         "acknowledged_at": when(flag.acknowledged_at),
         "note": flag.note,
     }

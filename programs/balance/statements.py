@@ -28,7 +28,8 @@ def statement_cursor() -> Iterator[CursorWrapper]:
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     connection.ensure_connection()
-    raw = ServerBindingCursor(connection.connection)
+    # django-stubs give ServerBindingCursor no arguments and make_cursor a wrapper, unlike Django.
+    raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    with wrap(raw) as cursor:
+    with wrap(raw) as cursor:  # type: ignore[arg-type]
         yield cursor

@@ -81,8 +81,8 @@ def bloc_ties(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[BlocTie]
         for bloc in balance.pairs:
             if nation in (bloc.a, bloc.b) or bloc.a not in active or bloc.b not in active:
                 continue
-            with_a = pairs[tuple(sorted((nation, bloc.a)))]
-            with_b = pairs[tuple(sorted((nation, bloc.b)))]
+            with_a = pairs[_pair_key(nation, bloc.a)]
+            with_b = pairs[_pair_key(nation, bloc.b)]
             found.append(
                 BlocTie(
                     nation=nation,
@@ -100,3 +100,9 @@ def bloc_ties(balance: ProgrammeBalance, t: dict[str, Decimal]) -> list[BlocTie]
             )
     found.sort(key=lambda tie: (tie.nation, -tie.bloc_index, tie.a, tie.b))
     return found
+
+
+def _pair_key(x: str, y: str) -> tuple[str, str]:
+    """A pair's key in the balance: its two codes in order."""
+    a, b = sorted((x, y))
+    return (a, b)

@@ -75,7 +75,7 @@ def programmes_touched_by(instance: models.Model) -> set[int]:
         | m.DecisionBody
         | m.TechTransferMilestone,
     ):
-        return {direct}
+        return {direct} if direct is not None else set()
     if isinstance(instance, m.WorkshareAllocation):
         return _ids(
             m.WorkPackage.objects.filter(pk=instance.work_package_id).values_list("programme_id")
@@ -122,7 +122,8 @@ def request_scans(programme_ids: Iterable[int | None]) -> None:
         if isinstance(callback, ScanOnCommit) and not callback.done
     }
     for programme_id in set(programme_ids) - already - {None}:
-        transaction.on_commit(ScanOnCommit(programme_id), robust=True)
+        if programme_id is not None:
+            transaction.on_commit(ScanOnCommit(programme_id), robust=True)
 
 
 def _ids(values: models.QuerySet) -> set[int]:

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -10,6 +10,11 @@ from programs.api.filters import CROSS_PROGRAMME, LIVE, FlagFilter
 from programs.balance.thresholds import RULE_CHOICES
 from programs.bounds import validate_day
 from programs.models import Flag, Nation, Programme, Subscription
+
+
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """The form's field ``name``, declared a ChoiceField (its choices are set per request)."""
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 def flag_filters(data: QueryDict, *, user: Any, choices: dict) -> FlagFilter:
@@ -61,8 +66,8 @@ class PairForm(forms.Form):
 
     def __init__(self, data, *, nations: list[tuple[str, str]]):
         super().__init__(data)
-        self.fields["a"].choices = nations
-        self.fields["b"].choices = nations
+        choice_field(self, "a").choices = nations
+        choice_field(self, "b").choices = nations
 
     def clean(self):
         cleaned = super().clean()

@@ -16,7 +16,7 @@ from typing import Any
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
 from jinja2 import ChainableUndefined, Environment
 
 
@@ -33,6 +33,8 @@ def date(value: object, arg: str | None = None) -> str:
 
 def whole_percent(value: Decimal | float | int | None) -> str:
     """0.345 -> '34', as Django's `{% widthratio value 1 100 %}`; '' for no value."""
+    if value is None:
+        return ""
     try:
         return str(round(float(value) * 100))
     except (TypeError, ValueError, OverflowError):

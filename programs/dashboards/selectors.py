@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -81,7 +82,7 @@ from programs.models import (
 )
 
 LIVE = (Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED)
-SEVERITIES = [Flag.Severity.CRITICAL, Flag.Severity.WARNING, Flag.Severity.INFO]
+SEVERITIES: list[str] = [Flag.Severity.CRITICAL, Flag.Severity.WARNING, Flag.Severity.INFO]
 DAYS_PER_YEAR = Decimal("365.25")
 #: ``tie_parts`` leaves out one programme (the one whose balance it is); no programme has id 0,
 #: so a nation pair's tie counts every programme both took part in.
@@ -982,7 +983,7 @@ def pair_page(a: Nation, b: Nation, today: datetime.date | None = None, user=Non
     rows = [programmes[pid] for pid in shared_ids]
     rows.sort(key=lambda p: p.code)
     colours = palette()
-    page = {
+    page: dict[str, Any] = {
         "a": a,
         "b": b,
         "today": today,
@@ -1033,7 +1034,7 @@ def _tie_chart(a: Nation, b: Nation, tie: PairTie) -> charts.Chart:
         "chart-tie",
         f"Tie index of {a.name} and {b.name}, year by year",
         f"Line chart of the tie index of {a.name} and {b.name} at the end of each year since "
-        f"{tie.since.year}: years of shared programmes plus 5 points per agreement in force; "
+        f"{tie.since.year if tie.since else ''}: years of shared programmes plus 5 points per agreement in force; "
         "the table beside it gives every value.",
         [
             (
@@ -1293,8 +1294,16 @@ def _ledger_chart(
     a: Nation, b: Nation, totals: PairTotals, colours: dict[str, str]
 ) -> charts.Chart:
     categories = ["Technology received (weight)", "Lead-role weight held", "Prevailed when split"]
-    a_values = [totals.a_received_weight, totals.a_lead_weight, totals.a_prevailed]
-    b_values = [totals.b_received_weight, totals.b_lead_weight, totals.b_prevailed]
+    a_values: list[float | None] = [
+        totals.a_received_weight,
+        totals.a_lead_weight,
+        totals.a_prevailed,
+    ]
+    b_values: list[float | None] = [
+        totals.b_received_weight,
+        totals.b_lead_weight,
+        totals.b_prevailed,
+    ]
     chart = charts.grouped_bars(
         "chart-ledger",
         f"{a.name} and {b.name}, measure by measure",

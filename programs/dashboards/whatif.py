@@ -11,6 +11,7 @@ from programs.access import released
 from programs.balance.metrics import ProgrammeBalance
 from programs.dashboards import charts
 from programs.dashboards.formatting import MEASURE_COLOURS, as_float, as_percent, num, pct
+from programs.dashboards.forms import choice_field
 from programs.models import (
     Agreement,
     Decision,
@@ -112,21 +113,22 @@ class WhatIfForm(forms.Form):
                 "pk", "body__name", "title"
             )
         }
-        self.fields["role"].choices = BLANK + [
+        choice_field(self, "role").choices = BLANK + [
             (title, title) for title in roles.order_by("title").values_list("title", flat=True)
         ]
-        self.fields["role_organisation"].choices = [("", "no organisation")] + [
+        choice_field(self, "role_organisation").choices = [("", "no organisation")] + [
             (name, name) for name in organisations.order_by("name").values_list("name", flat=True)
         ]
-        self.fields["vote_decision"].choices = BLANK + [
+        choice_field(self, "vote_decision").choices = BLANK + [
             (pk, f"{body}: {title}") for pk, (body, title) in self.decisions.items()
         ]
         for name in ("role_nation", "contribution_nation", "vote_nation", "participation_nation"):
-            self.fields[name].choices = nations
-        self.fields["agreement_nations"].choices = nations[1:]
+            choice_field(self, name).choices = nations
+        choice_field(self, "agreement_nations").choices = nations[1:]
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for first, needed in self.MOVES.items():
             if cleaned.get(first):
                 for name in needed:

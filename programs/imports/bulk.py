@@ -55,7 +55,8 @@ from programs.models import (
     WorkPackage,
     WorkshareAllocation,
 )
-from programs.models.base import date_order_error
+from programs.models.base import Tracked, date_order_error
+from programs.models.fields import column, concrete_field
 
 #: Rows per UPDATE statement.
 BATCH_SIZE = 5000
@@ -116,7 +117,7 @@ def _texts(cells: list[Any]) -> list[str]:
 class BulkImporter:
     """Imports the rows of one model's spreadsheet; subclasses resolve the natural keys."""
 
-    model: ClassVar[type[Model]]
+    model: ClassVar[type[Tracked]]
     #: Columns that must be in the header: the natural key as the file writes it.
     key_columns: ClassVar[tuple[str, ...]]
     #: The natural key in the table, as model attribute names.
@@ -136,7 +137,7 @@ class BulkImporter:
         reason = f"spreadsheet import {file_name}" if file_name else "spreadsheet import"
         self.reason = reason[: history._meta.get_field("history_change_reason").max_length]
         meta = self.model._meta
-        self._fields = {name: meta.get_field(name) for name in self.value_fields}
+        self._fields = {name: concrete_field(self.model, name) for name in self.value_fields}
         self.pk_attname = meta.pk.attname
 
     # --- checking ---------------------------------------------------------------------------
@@ -323,11 +324,11 @@ class BulkImporter:
         columns = {name: self.values[name] for name in self.value_fields}
         columns.update({f"{name}_id": self.ref_ids(name) for name in self.reference_fields})
         names = list(self.clean_reads or columns)
-        rows = zip(*(columns[name] for name in names), strict=True)
+        rows = list(zip(*(columns[name] for name in names), strict=True))
+        found: Iterable[dict[str, list[str]] | None]
         if self.clean_reads is None:
             found = (self.row_errors(names, values) for values in rows)
         else:
-            rows = list(rows)
             try:
                 distinct = dict.fromkeys(rows)
             except TypeError:  # an unhashable value (kept raw): each row on its own
@@ -424,7 +425,8 @@ class BulkImporter:
 
     def taken_key_error(self) -> ValidationError:
         constraint = next(c for c in self.model._meta.constraints if getattr(c, "fields", None))
-        return self.model().unique_error_message(self.model, constraint.fields)
+        fields = getattr(constraint, "fields", ())
+        return self.model().unique_error_message(self.model, fields)
 
     def fetch_existing(self, keys: list[tuple]) -> dict[tuple, Any]:
         """The stored records with these natural keys, in one query.
@@ -436,7 +438,7 @@ class BulkImporter:
         """
         if not keys:
             return {}
-        conditions = {}
+        conditions: dict[str, Any] = {}
         for position, attname in enumerate(self.key_attnames):
             values = {key[position] for key in keys}
             if attname.endswith("_id"):
@@ -446,7 +448,7 @@ class BulkImporter:
         wanted = set(keys)
         existing = {}
         attnames = [f.attname for f in self.model._meta.concrete_fields]
-        stored = self.model.objects.filter(**conditions).order_by().values_list(*attnames)
+        stored = self.model._default_manager.filter(**conditions).order_by().values_list(*attnames)
         for values in stored:
             # The stored values only: model instances cost more than the rest of the import.
             record = SimpleNamespace(**dict(zip(attnames, values, strict=True)))
@@ -459,7 +461,7 @@ class BulkImporter:
         ids = [getattr(record, self.pk_attname) for record in records]
         if self.nation_id is None or not ids:
             return set()
-        visible = access.released_to(self.model.objects.filter(pk__in=ids), self.nation_id)
+        visible = access.released_to(self.model._default_manager.filter(pk__in=ids), self.nation_id)
         return set(ids) - set(visible.values_list("pk", flat=True))
 
     # --- reporting --------------------------------------------------------------------------
@@ -474,7 +476,7 @@ class BulkImporter:
         ]
 
     def preview(self, kinds: list[str], updates: dict, limit: int) -> list[ImportedRow]:
-        rows = []
+        rows: list[ImportedRow] = []
         for i, kind in enumerate(kinds):
             if len(rows) >= limit:
                 break
@@ -513,7 +515,7 @@ class BulkImporter:
         if connection.vendor != "postgresql":
             self.write_portably(new, [updates[i] for i in changed])
         if new and connection.vendor == "postgresql":
-            ids = self.next_ids(self.model, self.model._meta.pk.column, len(new))
+            ids = self.next_ids(self.model, column(self.model, self.pk_attname), len(new))
             every = len(new) == self.size
 
             def of_new(column: list[Any]) -> list[Any]:
@@ -555,7 +557,7 @@ class BulkImporter:
             "default_date": now,
         }
         if new:
-            created = self.model.objects.bulk_create(
+            created = self.model._default_manager.bulk_create(
                 [self.new_instance(i) for i in new], batch_size=BATCH_SIZE
             )
             history.bulk_history_create(created, **extra)
@@ -566,13 +568,15 @@ class BulkImporter:
                 for record, _ in changed
             ]
             fields = sorted({name for _, before in changed for name in before})
-            self.model.objects.bulk_update(records, fields, batch_size=BATCH_SIZE)
+            self.model._default_manager.bulk_update(records, fields, batch_size=BATCH_SIZE)
             written = history.bulk_history_create(records, update=True, **extra)
             self.copy_markings(
                 {record.pk: h.history_id for record, h in zip(records, written, strict=True)}
             )
 
-    def write_history(self, columns: dict[str, list[Any]], count: int, kind: str) -> list[int]:
+    def write_history(
+        self, columns: dict[str, Sequence[Any]], count: int, kind: str
+    ) -> Sequence[int]:
         """One historical row per written record (who, when, why, every tracked field), as
         ``save()`` writes it; returns their history ids, in order."""
         history = self.model.history.model
@@ -602,13 +606,13 @@ class BulkImporter:
         quote = connection.ops.quote_name
         meta, history_meta = self.model._meta, history._meta
         tracked = [f.attname for f in history.tracked_fields]
-        targets = [history_meta.get_field(name).column for name in tracked]
-        sources = [meta.get_field(name).column for name in tracked]
+        targets = [column(history, name) for name in tracked]
+        sources = [column(self.model, name) for name in tracked]
         sql = (
             f"INSERT INTO {quote(history_meta.db_table)} (history_date, history_change_reason, "
             f"history_type, history_user_id, {', '.join(map(quote, targets))}) "
             f"SELECT %s, %s, '+', %s, {', '.join(f't.{quote(c)}' for c in sources)} "
-            f"FROM {quote(meta.db_table)} t WHERE t.{quote(meta.pk.column)} "
+            f"FROM {quote(meta.db_table)} t WHERE t.{quote(column(self.model, self.pk_attname))} "
         )
         params = [timezone.now(), self.reason, self.user.pk if self.user else None]
         low, high = min(ids), max(ids)
@@ -641,14 +645,14 @@ class BulkImporter:
         """One ``UPDATE … FROM unnest(…)`` for a batch (``bulk_update``'s CASE is quadratic)."""
         meta = self.model._meta
         quote = connection.ops.quote_name
-        columns = [meta.get_field(name) for name in fields]
-        pk = meta.pk
+        columns = [concrete_field(self.model, name) for name in fields]
+        pk = concrete_field(self.model, self.pk_attname)
         arrays = ", ".join(f"%s::{c.db_type(connection)}[]" for c in [pk, *columns])
         names = ", ".join(["id", *(f"v{i}" for i in range(len(columns)))])
-        assignments = ", ".join(f"{quote(c.column)} = v.v{i}" for i, c in enumerate(columns))
+        assignments = ", ".join(f"{quote(str(c.column))} = v.v{i}" for i, c in enumerate(columns))
         sql = (
             f"UPDATE {quote(meta.db_table)} t SET {assignments} "
-            f"FROM unnest({arrays}) AS v({names}) WHERE t.{quote(pk.column)} = v.id"
+            f"FROM unnest({arrays}) AS v({names}) WHERE t.{quote(str(pk.column))} = v.id"
         )
         params = [[getattr(record, pk.attname) for record in records]] + [
             prepared_once(c, [getattr(r, c.attname) for r in records]) for c in columns
@@ -671,9 +675,9 @@ class BulkImporter:
             # One array parameter: an ``__in`` list of every updated id took longer to build
             # and send than the query took to run.
             cursor.execute(
-                f"SELECT {', '.join(quote(through._meta.get_field(n).column) for n in names)} "
+                f"SELECT {', '.join(quote(column(through, n)) for n in names)} "
                 f"FROM {quote(through._meta.db_table)} "
-                f"WHERE {quote(through._meta.get_field(own).column)} = ANY(%s)",
+                f"WHERE {quote(column(through, own))} = ANY(%s)",
                 [list(history_ids)],
             )
             marks = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -725,7 +729,7 @@ def copy_rows(model: type[Model], columns: dict[str, Sequence[Any]]) -> None:
     meta = model._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
     quote = connection.ops.quote_name
-    names = ", ".join(quote(by_attname[attname].column) for attname in columns)
+    names = ", ".join(quote(str(by_attname[attname].column)) for attname in columns)
     sql = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
     texts = []
     for values in columns.values():

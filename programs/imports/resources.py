@@ -15,7 +15,7 @@ from typing import Any
 from diff_match_patch import diff_match_patch
 from django.contrib import messages
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from import_export import exceptions, fields
 from import_export.results import Result, RowResult
 
@@ -160,7 +160,7 @@ class BulkImportResource(TrackedResource):
                 messages.info(kwargs["request"], result.preview_note)
         return result
 
-    def row_diff(self, row: Any) -> list[str]:
+    def row_diff(self, row: Any) -> list[SafeString]:
         """The row's cells as the preview shows them: what is new, what changes."""
         differ = diff_match_patch()
         cells = []

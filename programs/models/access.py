@@ -30,4 +30,4 @@ class Clearance(models.Model):
         verbose_name = "clearance"
 
     def __str__(self) -> str:
-        return f"{self.user} — {self.nation.code if self.nation_id else 'unrestricted'}"
+        return f"{self.user} — {self.nation.code if self.nation is not None else 'unrestricted'}"

@@ -1,9 +1,13 @@
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+
+from programs.models.fields import concrete_field
 
 
 class Confidence(models.TextChoices):
@@ -49,10 +53,16 @@ class Tracked(Provenance):
 
     _history_m2m_fields = ["releasable_to"]
 
+    if TYPE_CHECKING:
+        #: simple_history's manager, which every concrete subclass declares.
+        history: ClassVar[Any]
+
     class Meta:
         abstract = True
 
-    def unique_error_message(self, model_class: type, unique_check: tuple) -> ValidationError:
+    def unique_error_message(
+        self, model_class: type[models.Model], unique_check: Sequence[str]
+    ) -> ValidationError:
         """One message for a taken natural key, whatever record holds it.
 
         The holder may be hidden from the user (``programs.access``); a key cannot be taken twice
@@ -61,7 +71,7 @@ class Tracked(Provenance):
         ``validate_unique()`` and by every field-based ``UniqueConstraint``: the API, the admin,
         the imports and the scenario loader all get it.
         """
-        labels = [str(model_class._meta.get_field(name).verbose_name) for name in unique_check]
+        labels = [str(concrete_field(model_class, name).verbose_name) for name in unique_check]
         code = "unique" if len(unique_check) == 1 else "unique_together"
         return ValidationError(
             TAKEN_KEY_MESSAGE.format(key=_joined(labels)),

@@ -4,6 +4,8 @@ None of these is typed in by hand: scans (programs.balance.scan) write them, ana
 acknowledge flags.
 """
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,10 +14,16 @@ from programs.balance.thresholds import RULE_CHOICES
 from programs.models.nations import Nation
 from programs.models.programmes import Programme
 
+
+class DecimalSize(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
 #: Ratios and shares (fractions, 0.25 for 25 %).
-RATIO = {"max_digits": 14, "decimal_places": 6}
+RATIO: DecimalSize = {"max_digits": 14, "decimal_places": 6}
 #: Money in the programme's currency.
-MONEY = {"max_digits": 20, "decimal_places": 2}
+MONEY: DecimalSize = {"max_digits": 20, "decimal_places": 2}
 
 
 class Flag(models.Model):
@@ -101,7 +109,7 @@ class Flag(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.programme.code if self.programme_id else "all programmes"
+        where = self.programme.code if self.programme is not None else "all programmes"
         return f"{self.rule} · {self.nation.code} · {where} ({self.severity}, {self.status})"
 
     @property

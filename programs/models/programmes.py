@@ -308,7 +308,7 @@ class LeadershipRole(Tracked):
         if error:
             raise error
         if (
-            self.organisation_id
+            self.organisation is not None
             and self.nation_id
             and self.organisation.nation_id
             and self.organisation.nation_id != self.nation_id

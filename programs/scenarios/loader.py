@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -64,7 +64,10 @@ from programs.models import (
     WorkshareAllocation,
 )
 from programs.models.base import Confidence
+from programs.models.fields import concrete_field
 from programs.models.nations import agreement_nations_error, stake_total_error
+
+M = TypeVar("M", bound=models.Model)
 
 FORMAT = "gcaptrack-scenario/1"
 
@@ -192,7 +195,7 @@ class _SafeLoader(yaml.SafeLoader):
     string, so the record's own field reports it instead of the whole file failing."""
 
 
-def _timestamp_or_string(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def _timestamp_or_string(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError:
@@ -385,7 +388,7 @@ class _FileLoader:
             return _MISSING
         if value is None:
             return None
-        model_field = model._meta.get_field(name)
+        model_field = concrete_field(model, name)
         if isinstance(model_field, models.DateField) and not isinstance(value, datetime.date | str):
             rec.error(name, "expected an ISO date such as 2026-06-30.")
             return _MISSING
@@ -437,12 +440,12 @@ class _FileLoader:
         self,
         rec: _Record,
         name: str,
-        model: type[models.Model],
+        model: type[M],
         lookup: dict,
         what: str,
         *,
         required: bool = True,
-    ) -> models.Model | None:
+    ) -> M | None:
         """Resolve a reference by natural key; report it on ``name`` when it matches nothing."""
         if any(value is None for value in lookup.values()):
             if required and not rec.blocked:
@@ -457,7 +460,7 @@ class _FileLoader:
         }
         cache_key = self.cache_key(model, lookup)
         if cache_key in self.cache:
-            return self.cache[cache_key]
+            return cast(M, self.cache[cache_key])  # keyed by model and natural key
         found = self.find(model, lookup)
         if found is None:
             if cache_key in self.failed_keys:
@@ -468,10 +471,10 @@ class _FileLoader:
         self.cache[cache_key] = found
         return found
 
-    def find(self, model: type[models.Model], lookup: dict) -> models.Model | None:
+    def find(self, model: type[M], lookup: dict) -> M | None:
         """The stored record with this natural key, if the nation the file is applied for
         may see it."""
-        return released_to(model.objects.filter(**lookup), self.seen_by).first()
+        return released_to(model._default_manager.filter(**lookup), self.seen_by).first()
 
     def hide_unseen(self, model: type[models.Model], lookup: dict) -> None:
         """Delete the hidden record holding this natural key, so the file adds its own as for
@@ -479,7 +482,7 @@ class _FileLoader:
         if self.seen_by is not None:
             # Protected by other records: the save that follows reports the key as taken.
             with contextlib.suppress(models.ProtectedError, models.RestrictedError):
-                model.objects.filter(**lookup).delete()
+                model._default_manager.filter(**lookup).delete()
 
     @staticmethod
     def cache_key(model: type[models.Model], lookup: dict) -> tuple:
@@ -524,11 +527,11 @@ class _FileLoader:
         self,
         rec: _Record,
         counts_key: str,
-        model: type[models.Model],
+        model: type[M],
         lookup: dict,
         values: dict,
         seen: dict,
-    ) -> tuple[models.Model | None, str | None]:
+    ) -> tuple[M | None, str | None]:
         """Create or update the record with this natural key; save only when something differs.
 
         A stated ``releasable_to`` is checked first and set after the save.
@@ -548,14 +551,13 @@ class _FileLoader:
             else:
                 self.failed_keys.add(cache_key)
             return None, None
-        instance = self.find(model, lookup)
-        created = instance is None
-        if created:
+        assert cache_key is not None  # computed while the record was sound
+        found = self.find(model, lookup)
+        created = found is None
+        if found is None:
             self.hide_unseen(model, lookup)
-            instance = model(**lookup)
-            before = None
-        else:
-            before = self.snapshot(instance)
+        instance = model(**lookup) if found is None else found
+        before = None if found is None else self.snapshot(found)
         for name, value in values.items():
             setattr(instance, name, value)
         try:
@@ -620,7 +622,8 @@ class _FileLoader:
         return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
 
     def stamp(self, instance: models.Model) -> None:
-        instance._change_reason = self.reason
+        # simple_history reads this attribute, which it leaves undeclared, at the next save.
+        instance._change_reason = self.reason  # type: ignore[attr-defined]
         if self.user is not None:
             instance._history_user = self.user
 
@@ -634,7 +637,7 @@ class _FileLoader:
             return False
         return True
 
-    def set_m2m(self, instance: models.Model, name: str, members: list[models.Model]) -> bool:
+    def set_m2m(self, instance: models.Model, name: str, members: Sequence[models.Model]) -> bool:
         """Set a many-to-many field when its members differ; True when it changed."""
         manager = getattr(instance, name)
         wanted = {member.pk for member in members}
@@ -688,7 +691,7 @@ class _FileLoader:
             lookup = {"venture": venture, "owner": owner}
             instance, _ = self.upsert(rec, "ownership_stakes", OwnershipStake, lookup, values, seen)
             if instance is not None:
-                ventures.setdefault(venture.pk, venture)
+                ventures.setdefault(instance.venture_id, instance.venture)
             else:
                 incomplete.add(str(data.get("venture")))
         for venture in ventures.values():
@@ -715,7 +718,7 @@ class _FileLoader:
             instance, outcome = self.upsert(
                 rec, "programmes", Programme, {"code": code}, values, seen
             )
-            if instance is not None:
+            if instance is not None and outcome is not None:
                 loaded.append((rec, instance, outcome, provenance))
         for rec, instance, outcome, provenance in loaded:
             if "predecessors" in rec.data:
@@ -881,7 +884,9 @@ class _FileLoader:
             return
         self.result.counts.setdefault(key, Counts())
         if key == "seats":
-            model, parent_field, fields = Seat, "body", ("votes", "veto", "chair")
+            model: type[Seat] | type[Vote] = Seat
+            fields: tuple[str, ...] = ("votes", "veto", "chair")
+            parent_field = "body"
         else:
             model, parent_field, fields = Vote, "decision", ("position",)
         seen: dict = {}
@@ -994,8 +999,12 @@ class _FileLoader:
             agreement, outcome = self.upsert(
                 rec, "agreements", Agreement, {"name": name}, values, seen
             )
-            changed = agreement is not None and nations is not None
-            if changed and self.set_m2m(agreement, "nations", nations):
+            if (
+                agreement is not None
+                and outcome is not None
+                and nations is not None
+                and self.set_m2m(agreement, "nations", nations)
+            ):
                 self.bump("agreements", outcome)
 
     def agreement_nations(self, rec: _Record) -> list[Nation] | None:
@@ -1006,7 +1015,7 @@ class _FileLoader:
         if not isinstance(codes, list):
             rec.error("nations", "expected a list of nation codes.")
             return None
-        nations = []
+        nations: list[Nation] = []
         for code in codes:
             found = self.ref(rec, "nations", Nation, {"code": code}, f"nation {_show(code)!r}")
             if found is not None and found not in nations:

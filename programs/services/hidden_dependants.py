@@ -30,7 +30,7 @@ def _any_hidden(objs, user) -> bool:
         by_model.setdefault(type(obj), set()).add(obj.pk)
     for model, pks in by_model.items():
         if model in RELEASE_PATHS and released(
-            model.objects.filter(pk__in=pks), user
+            model._default_manager.filter(pk__in=pks), user
         ).count() < len(pks):
             return True
     return False
@@ -49,7 +49,7 @@ def deletion_reaches_hidden(objs: Sequence[Model], user) -> bool:
     for queryset in collector.fast_deletes:
         if queryset.model not in RELEASE_PATHS:
             continue
-        visible = released(queryset.model.objects.all(), user).values("pk")
+        visible = released(queryset.model._default_manager.all(), user).values("pk")
         if queryset.exclude(pk__in=visible).exists():
             return True
     return False

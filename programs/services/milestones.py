@@ -33,7 +33,8 @@ def _save_all(milestones: list[TechTransferMilestone], by: AbstractBaseUser | No
     with transaction.atomic():
         for milestone in milestones:
             if by is not None:
-                milestone._history_user = by
+                # simple_history reads this attribute, which it leaves undeclared.
+                milestone._history_user = by  # type: ignore[attr-defined]
             milestone.save()
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
+from typing import TypeVar
 
 from django.db import connection, transaction
 from django.db.models import Model
@@ -48,7 +49,10 @@ from programs.models import (
     WorkPackage,
     WorkshareAllocation,
 )
+from programs.models.fields import column, concrete_field
 from programs.models.programmes import RoleDomain
+
+M = TypeVar("M", bound=Model)
 
 #: Dates are counted from this day, never from today, so a seed always gives the same rows.
 ANCHOR = datetime.date(2025, 6, 30)
@@ -164,9 +168,7 @@ class Writer:
         step = max(total // 50, 1)
         self.progress(label, 0, total)
         if connection.vendor == "postgresql":
-            columns = ", ".join(
-                connection.ops.quote_name(model._meta.get_field(f).column) for f in fields
-            )
+            columns = ", ".join(connection.ops.quote_name(column(model, f)) for f in fields)
             table = connection.ops.quote_name(model._meta.db_table)
             with (
                 connection.cursor() as cursor,
@@ -178,10 +180,10 @@ class Writer:
                     if done % step == 0:
                         self.progress(label, done, total)
         else:
-            attnames = [model._meta.get_field(f).attname for f in fields]
+            attnames = [concrete_field(model, f).attname for f in fields]
             iterator = iter(rows)
             while batch := list(islice(iterator, SQLITE_BATCH)):
-                model.objects.bulk_create(
+                model._default_manager.bulk_create(
                     [model(**dict(zip(attnames, row, strict=True))) for row in batch]
                 )
                 done += len(batch)
@@ -221,8 +223,8 @@ class PortfolioGenerator:
 
     # --- small tables: bulk_create, ids come back ------------------------------------------
 
-    def create(self, model: type[Model], objects: list[Model]) -> list[Model]:
-        created = model.objects.bulk_create(objects, batch_size=SQLITE_BATCH)
+    def create(self, model: type[M], objects: list[M]) -> list[M]:
+        created = model._default_manager.bulk_create(objects, batch_size=SQLITE_BATCH)
         self.counts.add(model, len(created))
         return created
 
@@ -279,6 +281,8 @@ class PortfolioGenerator:
         self.firms: dict[int, list[int]] = {nid: [] for nid in self.nation_ids}
         self.primes: dict[int, list[int]] = {nid: [] for nid in self.nation_ids}
         for org in created:
+            if org.nation_id is None:  # every organisation here has its nation
+                continue
             if org.kind != Organisation.Kind.GOVERNMENT:
                 self.firms[org.nation_id].append(org.pk)
             if org.kind == Organisation.Kind.PRIME:

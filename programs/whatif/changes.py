@@ -31,7 +31,7 @@ GLOBAL_INPUTS = (
     m.OwnershipStake,
 )
 
-_changes: ContextVar[list | None] = ContextVar("whatif_changes", default=None)
+_changes: ContextVar[Changes | None] = ContextVar("whatif_changes", default=None)
 
 
 class Changes:

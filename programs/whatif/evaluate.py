@@ -299,6 +299,8 @@ def _flag_changes(
         else:
             change = UNCHANGED
         shown = new if new is not None and change != RESOLVED else old
+        if shown is None:  # neither side holds the condition (skipped above)
+            continue
         found.append(
             FlagChange(
                 rule=shown.rule,
@@ -332,7 +334,8 @@ def _compare(now: _World, draft: _World, live: dict[str, str]) -> list[Programme
     codes = sorted(c for c in now.names.keys() | draft.names.keys() if c is not None)
     result = []
     for code in [*codes, None]:
-        before, after = now.balances.get(code), draft.balances.get(code)
+        before = now.balances.get(code) if code is not None else None
+        after = draft.balances.get(code) if code is not None else None
         result.append(
             ProgrammeWhatIf(
                 code=code,

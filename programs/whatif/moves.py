@@ -13,6 +13,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import yaml
 
@@ -95,7 +96,7 @@ def move_records(programme: str, moves: list[Move]) -> dict[str, list[dict]]:
                 }
             )
         elif isinstance(move, ParticipationChange):
-            record = {"programme": programme, "nation": move.nation}
+            record: dict[str, Any] = {"programme": programme, "nation": move.nation}
             if move.change == "add":
                 record |= {"role": move.role, "joined_on": move.on, "left_on": None}
             else:

@@ -59,6 +59,8 @@ class FaultPostgres:
     server: Postgres
     analyst_key: str
     analyst_password: str
+    #: The collected static files the web processes serve (their pages link hashed names).
+    static_root: Path
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +82,11 @@ def fault_postgres() -> Iterator[FaultPostgres]:
         password = secrets.token_urlsafe(16)
         output = manage(env, "shell", "-c", SET_UP_TEMPLATE.format(name=ANALYST, password=password))
         key = output.strip().splitlines()[-1]
-        yield FaultPostgres(server=server, analyst_key=key, analyst_password=password)
+        static_root = server.root / "static"
+        manage({**env, "STATIC_ROOT": str(static_root)}, "collectstatic", "--noinput", "-v", "0")
+        yield FaultPostgres(
+            server=server, analyst_key=key, analyst_password=password, static_root=static_root
+        )
     finally:
         server.close()
 
@@ -113,11 +119,14 @@ class GCAPtrack:
     analyst_key: str
     analyst_password: str
     log_dir: Path
+    static_root: Path
     processes: list[Process] = field(default_factory=list)
     base: str = ""
 
     def env(self, **extra: str) -> dict[str, str]:
-        return app_environment(self.database_url, self.redis.url, **extra)
+        return app_environment(
+            self.database_url, self.redis.url, STATIC_ROOT=str(self.static_root), **extra
+        )
 
     def _start(self, name: str, command: list[str], **extra: str) -> Process:
         index = len(self.processes) + 1
@@ -213,6 +222,7 @@ def gcaptrack(fault_postgres, fault_db, fault_redis, tmp_path) -> Iterator[GCAPt
         analyst_key=fault_postgres.analyst_key,
         analyst_password=fault_postgres.analyst_password,
         log_dir=tmp_path,
+        static_root=fault_postgres.static_root,
     )
     yield stack
     stop_all(stack.processes)
