@@ -39,6 +39,7 @@ def test_a_contribution_added_in_the_admin_raises_its_flag_through_the_worker(
             "nation": case.ita.pk,
             "period_start": "2025-01-01",
             "period_end": "2025-12-31",
+            "change_reason": "worker test",
             "amount": "100",
             "source": "MoD annual report 2025",
             "confidence": "reported",

@@ -63,7 +63,11 @@ class Api:
         self.key = key
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
-        headers = {"X-Forwarded-Proto": "https", "Accept": "application/json"}
+        headers = {
+            "X-Forwarded-Proto": "https",
+            "Accept": "application/json",
+            "X-Change-Reason": "stack smoke test",
+        }
         if self.key:
             headers["Authorization"] = f"Bearer {self.key}"
         data = None

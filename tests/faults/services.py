@@ -303,7 +303,12 @@ class Http:
     def call(
         self, method: str, path: str, body: dict | None = None, headers: dict | None = None
     ) -> Response:
-        sent = {"X-Forwarded-Proto": "https", "Accept": "application/json", **(headers or {})}
+        sent = {
+            "X-Forwarded-Proto": "https",
+            "Accept": "application/json",
+            "X-Change-Reason": "fault test",
+            **(headers or {}),
+        }
         if self.key:
             sent["Authorization"] = f"Bearer {self.key}"
         data = None
@@ -361,6 +366,7 @@ class AdminBrowser:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         data = None
         if form is not None:
+            form = {"change_reason": "fault test", **form}
             data = urllib.parse.urlencode(form, doseq=True).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         request = urllib.request.Request(
