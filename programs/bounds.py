@@ -20,13 +20,23 @@ LATEST_DAY = datetime.date(2200, 12, 31)
 DAY_OUT_OF_RANGE = f"Enter a date between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}."
 
 
+#: The widest UTC offset a place on Earth keeps (Kiribati's +14:00). Python parses offsets up
+#: to a day, but PostgreSQL refuses any beyond 15:59, so a wider one would reach it as a 500.
+WIDEST_UTC_OFFSET = datetime.timedelta(hours=14)
+OFFSET_OUT_OF_RANGE = "Enter a time with a UTC offset between -14:00 and +14:00."
+
+
 def validate_day(value: datetime.date | datetime.datetime | None) -> None:
-    """A Django validator: the day (of a date or a date and time) lies within the sane range."""
+    """A Django validator: the day (of a date or a date and time) lies within the sane range,
+    and a date and time has a UTC offset some place keeps."""
     if value is None:
         return
     day = value.date() if isinstance(value, datetime.datetime) else value
     if not EARLIEST_DAY <= day <= LATEST_DAY:
         raise ValidationError(DAY_OUT_OF_RANGE, code="day_out_of_range")
+    offset = value.utcoffset() if isinstance(value, datetime.datetime) else None
+    if offset is not None and abs(offset) > WIDEST_UTC_OFFSET:
+        raise ValidationError(OFFSET_OUT_OF_RANGE, code="offset_out_of_range")
 
 
 def parse_day(text: str) -> datetime.date:

@@ -121,6 +121,22 @@ def test_a_flag_time_filter_out_of_range_is_400_naming_the_filter(api_client):
     assert response.json() == {"last_seen_after": [DAY_OUT_OF_RANGE]}
 
 
+def test_a_flag_time_with_an_offset_no_place_keeps_is_400_naming_the_filter(api_client):
+    """Schemathesis found it: Python reads a -19:14 offset, PostgreSQL refuses it (a 500)."""
+    response = api_client.get(
+        "/api/v1/flags/", {"last_seen_after": "2026-02-13T19:35:40-19:14"}, **HTTPS
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "last_seen_after": ["Enter a time with a UTC offset between -14:00 and +14:00."]
+    }
+    kiribati = api_client.get(
+        "/api/v1/flags/", {"last_seen_after": "2026-02-13T19:35:40+14:00"}, **HTTPS
+    )
+    assert kiribati.status_code == 200
+
+
 def test_the_programme_page_as_of_year_one_shows_today_with_a_message(analyst):
     programme, _ = programme_with_partners()
     client = https_client(analyst)
