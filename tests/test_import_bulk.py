@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from programs import access
-from programs.imports.bulk import ContributionImporter, WorkshareImporter
+from programs.imports.bulk import ContributionImporter, ImportRefused, WorkshareImporter
 from programs.imports.resources import PREVIEW_ROWS
 from programs.models import Contribution, WorkshareAllocation
 from programs.services.scan_queue import ScanOnCommit
@@ -176,6 +176,17 @@ def test_one_bad_row_writes_nothing_and_each_error_names_its_row_and_field(world
     assert not outcome.written
     assert not WorkshareAllocation.objects.exists()
     assert WorkshareAllocation.history.count() == 0
+
+
+def test_a_nul_character_in_a_natural_key_refuses_the_file_naming_row_and_column(world):
+    """Found by test_properties: the key reached PostgreSQL's look-up, which refused it."""
+    text = workshare_rows(2) + "DE\x00MO,AIR,AAA Aero,2024-05-01,,1,,\n"
+
+    with pytest.raises(ImportRefused) as refused:
+        run(WorkshareImporter, text)
+
+    assert str(refused.value).startswith("Row 3, column 'programme': the cell holds a NUL")
+    assert not WorkshareAllocation.objects.exists()
 
 
 def test_an_xlsx_amount_is_read_as_written_not_as_its_binary_float(world):

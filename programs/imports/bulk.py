@@ -114,6 +114,21 @@ def _texts(cells: list[Any]) -> list[str]:
     return [cell.strip() if type(cell) is str else _text(cell) for cell in cells]
 
 
+def refuse_nul_characters(headers: Sequence[str], columns: Sequence[Sequence[Any]]) -> None:
+    """Refuse the file at the first natural-key cell holding a NUL character: the keys are
+    looked up before any field is checked, and PostgreSQL takes no text with one. (Other
+    cells get the row error Django's validator gives.)"""
+    for name, cells in zip(headers, columns, strict=False):
+        if "\x00" not in "".join(cell for cell in cells if type(cell) is str):
+            continue
+        for number, cell in enumerate(cells, start=1):
+            if type(cell) is str and "\x00" in cell:
+                raise ImportRefused(
+                    f"Row {number}, column '{name}': the cell holds a NUL character (\\x00), "
+                    "which no record can keep; nothing was imported."
+                )
+
+
 class BulkImporter:
     """Imports the rows of one model's spreadsheet; subclasses resolve the natural keys."""
 
@@ -167,6 +182,9 @@ class BulkImporter:
             )
         self.columns = [list(column) for column in columns]
         self.size = len(self.columns[0]) if self.columns else 0
+        refuse_nul_characters(
+            self.key_columns, [self.columns[self.headers.index(c)] for c in self.key_columns]
+        )
         # A header named twice: the last column wins, as in a row read as a dict.
         self.index = {name: position for position, name in enumerate(self.headers)}
         self.present = [name for name in self.value_fields if name in self.index]
