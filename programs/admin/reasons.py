@@ -8,13 +8,14 @@ a message naming it, and nothing is saved. The write then runs inside
 ``programs.change_reasons.change_reason``, so every historical row it produces keeps the reason.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from programs.change_reasons import (
@@ -52,7 +53,7 @@ def posted_reason(request: HttpRequest) -> str:
     )
 
 
-def with_reason_check(formset: type, model: type[Model]) -> type:
+def with_reason_check(formset: type[BaseFormSet], model: type[Model]) -> type[BaseFormSet]:
     """The inline formset, refusing changed rows of ``model`` without the form's reason."""
     if not reason_required(model):
         return formset
@@ -67,7 +68,18 @@ def with_reason_check(formset: type, model: type[Model]) -> type:
     return type(formset.__name__, (formset,), {"clean": clean})
 
 
-class ChangeReasonAdminMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into
+    from django.contrib.admin import ModelAdmin
+
+    class _ModelAdmin(ModelAdmin[Any]):
+        def history_form_view(  # simple_history's (SimpleHistoryAdmin), which has no types
+            self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+        ) -> HttpResponse: ...
+else:
+    _ModelAdmin = object
+
+
+class ChangeReasonAdminMixin(_ModelAdmin):
     """A model admin whose every write carries a change reason (see the module docstring)."""
 
     action_form = ReasonActionForm
@@ -81,11 +93,13 @@ class ChangeReasonAdminMixin:
             return self.has_add_permission(request)
         return self.has_change_permission(request, obj)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if self._writes(request, obj):
             base = kwargs.get("form", self.form)
             kwargs["form"] = type(base.__name__, (base,), {FIELD: reason_field(self.model)})
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -120,7 +134,9 @@ class ChangeReasonAdminMixin:
         with change_reason(reason):
             return super().delete_view(request, *args, **kwargs)
 
-    def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet, *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
         """Run a bulk action with the reason; refuse it (nothing changed) without one.
 
         "Delete selected" asks for the reason on its confirmation page, so its first step, which
@@ -135,4 +151,4 @@ class ChangeReasonAdminMixin:
             self.message_user(request, f"Nothing changed. {error}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
         with change_reason(reason):
-            return super().response_action(request, queryset)
+            return super().response_action(request, queryset, *args, **kwargs)
