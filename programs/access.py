@@ -529,7 +529,7 @@ def released_log_entries(entries: QuerySet, user) -> QuerySet:
     if nation_id is None:
         return entries
     for model, content_type in ContentType.objects.get_for_models(*RELEASE_PATHS).items():
-        visible = released_to(model.objects.all(), nation_id).annotate(
+        visible = released_to(model._default_manager.all(), nation_id).annotate(
             logged_id=Cast("pk", TextField())
         )
         entries = entries.exclude(

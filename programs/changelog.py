@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Model, OuterRef, Q, QuerySet, Subquery, Value
@@ -49,18 +49,23 @@ HISTORY_FIELDS = {
 #: A record's own name on its historical rows, the first of these it has.
 LABEL_FIELDS = ("code", "title", "name")
 
+#: The models with a history: every tracked record, and nations.
+HistoryModel = type[m.Tracked] | type[m.Nation]
+#: One historical row (a model of simple_history's making, which has no types).
+Version = Any
+
 
 @dataclass(frozen=True)
 class Source:
     """A tracked model in the log: where its historical rows name a programme and nations."""
 
-    model: type[Model]
+    model: HistoryModel
     programme: str | None = None
     nations: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
-        return self.model._meta.model_name
+        return cast(str, self.model._meta.model_name)  # set on every model class
 
 
 SOURCES: tuple[Source, ...] = (
@@ -145,12 +150,12 @@ def _part(source: Source, filters: ChangeFilters, user: Any) -> QuerySet | None:
     none can match (a programme asked for a model outside programmes)."""
     if filters.model and filters.model != source.name:
         return None
-    if filters.programme is not None and source.programme is None:
-        return None
     if filters.nation is not None and not source.nations:
         return None
     rows = source.model.history.all()
     if filters.programme is not None:
+        if source.programme is None:  # a model outside programmes
+            return None
         rows = rows.filter(**{source.programme: filters.programme.pk})
     if filters.nation is not None:
         rows = rows.filter(_nation_q(source, filters.nation))
@@ -163,7 +168,7 @@ def _part(source: Source, filters: ChangeFilters, user: Any) -> QuerySet | None:
     if filters.until:
         rows = rows.filter(history_date__date__lte=filters.until)
     if is_restricted(user) and source.model in RELEASE_PATHS:
-        rows = rows.filter(id__in=released(source.model.objects.all(), user).values("pk"))
+        rows = rows.filter(id__in=released(source.model._default_manager.all(), user).values("pk"))
     return rows.annotate(model_name=Value(source.name, output_field=CharField())).values(*COLUMNS)
 
 
@@ -182,7 +187,7 @@ def change_rows(filters: ChangeFilters, user: Any) -> QuerySet:
     return combined.order_by("-history_date", "-history_id")
 
 
-def _own_fields(model: type[Model]) -> list:
+def _own_fields(model: HistoryModel) -> list:
     return [
         f
         for f in model.history.model._meta.concrete_fields
@@ -190,7 +195,7 @@ def _own_fields(model: type[Model]) -> list:
     ]
 
 
-def _label(version: Model) -> str:
+def _label(version: Version) -> str:
     for name in LABEL_FIELDS:
         value = getattr(version, name, None)
         if value:
@@ -198,7 +203,7 @@ def _label(version: Model) -> str:
     return f"#{version.id}"
 
 
-def _versions(source: Source, history_ids: list[int]) -> dict[int, tuple[Model, Model | None]]:
+def _versions(source: Source, history_ids: list[int]) -> dict[int, tuple[Version, Version | None]]:
     """Each version of the page with the version before it, in two queries."""
     history = source.model.history
     previous = (
@@ -215,7 +220,7 @@ def _versions(source: Source, history_ids: list[int]) -> dict[int, tuple[Model, 
     return {v.history_id: (v, before.get(v.previous_id)) for v in versions}
 
 
-def _differences(source: Source, version: Model, before: Model | None) -> list[FieldChange]:
+def _differences(source: Source, version: Version, before: Version | None) -> list[FieldChange]:
     if version.history_type == "-":
         return []
     changes = []

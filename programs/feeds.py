@@ -90,9 +90,9 @@ def describe(subscription: Subscription) -> str:
         parts = ["every flag"]
     else:
         parts = []
-        if subscription.programme_id:
+        if subscription.programme is not None:
             parts.append(f"programme {subscription.programme.code}")
-        if subscription.nation_id:
+        if subscription.nation is not None:
             parts.append(f"raised for {subscription.nation.name}")
         if subscription.rule:
             parts.append(f"rule {subscription.rule}")

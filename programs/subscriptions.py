@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -30,11 +31,22 @@ from programs.access import released_flags_to
 from programs.models import Flag, FlagEvent, Subscription, SubscriptionNotice
 from programs.models.subscriptions import SEVERITY_ORDER, new_feed_token
 
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _Viewer(TypedDict):
+        viewer_nation_id: int | None
+
+    #: A subscription annotated with its owner's nation (:func:`subscriptions_to_mail`).
+    ViewedSubscription = WithAnnotations[Subscription, _Viewer]
+
 logger = logging.getLogger(__name__)
 
 #: How far back an on-scan notification looks for events of the flags a scan touched.
 RECENT = datetime.timedelta(days=1)
-KIND_WORDS = {
+KIND_WORDS: dict[str, str] = {
     FlagEvent.Kind.RAISED: "Raised",
     FlagEvent.Kind.UPDATED: "Escalated",
     FlagEvent.Kind.RESOLVED: "Resolved",
@@ -49,7 +61,7 @@ def absolute_url(path: str) -> str:
 
 def flag_url(flag: Flag) -> str:
     """The flag on the flags page (its programme's, every status), as an absolute link."""
-    programme = flag.programme.code if flag.programme_id else "-"
+    programme = flag.programme.code if flag.programme is not None else "-"
     return absolute_url(
         f"{reverse('dashboards:flags')}?programme={programme}&nation={flag.nation.code}"
         f"&status=#flag-{flag.pk}"
@@ -115,7 +127,7 @@ def matching_flags(subscription: Subscription) -> QuerySet[Flag]:
     return flags
 
 
-def subscriptions_to_mail(delivery: str) -> QuerySet[Subscription]:
+def subscriptions_to_mail(delivery: str) -> QuerySet[ViewedSubscription]:
     """Active users' subscriptions of this delivery, with an address, and their clearance."""
     return (
         Subscription.objects.filter(delivery=delivery, user__is_active=True)
@@ -147,7 +159,7 @@ class Delivery:
     subscriptions: dict[int, list[Subscription]]
 
 
-def _matched(subscriptions: list[Subscription], events: list[FlagEvent]):
+def _matched(subscriptions: Sequence[ViewedSubscription], events: list[FlagEvent]):
     """Each (subscription, event) pair that matches and whose flag the subscriber may see."""
     visible = _visible_flags(
         {e.flag_id for e in events}, (s.viewer_nation_id for s in subscriptions)
@@ -161,7 +173,9 @@ def _matched(subscriptions: list[Subscription], events: list[FlagEvent]):
                 yield subscription, event
 
 
-def _deliveries(subscriptions: list[Subscription], events: list[FlagEvent]) -> dict[int, Delivery]:
+def _deliveries(
+    subscriptions: Sequence[ViewedSubscription], events: list[FlagEvent]
+) -> dict[int, Delivery]:
     by_user: dict[int, Delivery] = {}
     for subscription, event in _matched(subscriptions, events):
         delivery = by_user.setdefault(
@@ -270,7 +284,7 @@ def send_daily_digests(day: datetime.date | None = None) -> int:
 
 
 def _where(flag: Flag) -> str:
-    return flag.programme.name if flag.programme_id else "all programmes"
+    return flag.programme.name if flag.programme is not None else "all programmes"
 
 
 def headline(event: FlagEvent) -> str:

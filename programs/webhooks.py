@@ -70,7 +70,7 @@ def url_error(url: str) -> str | None:
     if settings.WEBHOOK_ALLOW_PRIVATE:
         return None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not address.is_global:
             return (
                 f"{host} resolves to {address}, a loopback or private address: webhooks go to "
@@ -100,7 +100,7 @@ def event_payload(event: FlagEvent) -> dict:
         "flag": {
             "id": flag.pk,
             "rule": flag.rule,
-            "programme": flag.programme.code if flag.programme_id else None,
+            "programme": flag.programme.code if flag.programme is not None else None,
             "nation": flag.nation.code,
             "counterparts": sorted(flag.counterparts.values_list("code", flat=True)),
             "severity": event_severity(event),

@@ -8,8 +8,9 @@ included) keeps the reason.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
@@ -29,7 +30,15 @@ def requested_reason(request: Request) -> str:
     return ""
 
 
-class ChangeReasonMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into
+    from rest_framework.viewsets import ModelViewSet
+
+    _ModelViewSet = ModelViewSet[Any]
+else:
+    _ModelViewSet = object
+
+
+class ChangeReasonMixin(_ModelViewSet):
     """Creates, updates and deletes of a tracked resource take a change reason."""
 
     #: Read by programs.api.schema to document the header and the 400 on DELETE.
@@ -37,7 +46,10 @@ class ChangeReasonMixin:
 
     def _with_reason(self, request: Request, write: Any, *args: Any, **kwargs: Any) -> Any:
         reason = requested_reason(request)
-        error = reason_error(self.queryset.model, reason)
+        queryset = type(self).queryset  # the class's: its records' model
+        if queryset is None:  # every tracked resource names its records
+            raise ImproperlyConfigured(f"{type(self).__name__} has no queryset")
+        error = reason_error(queryset.model, reason)
         if error:
             raise ValidationError({FIELD: [error]})
         with change_reason(reason):

@@ -82,7 +82,9 @@ class ChangeLogView(APIView):
     def get(self, request: Request) -> Response:
         form = ChangeLogFilterForm(request.query_params, user=request.user)
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise ValidationError(
+                {name: [str(message) for message in errors] for name, errors in form.errors.items()}
+            )
         rows = changelog.change_rows(form.filters(), request.user)
         paginator = Paginator(rows, PAGE_SIZE)
         try:

@@ -80,7 +80,7 @@ class ChangeLogFilterForm(forms.Form):
     """The change log's filters (GET), shared by its page and its API list. Unknown values
     are form errors (400 in the API), never a 500."""
 
-    programme = forms.ModelChoiceField(
+    programme: "forms.ModelChoiceField[Programme]" = forms.ModelChoiceField(
         queryset=None, required=False, to_field_name="code", empty_label="Any programme"
     )
     nation = forms.ModelChoiceField(

@@ -9,10 +9,13 @@ restricted user's nation is answered 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,6 +40,15 @@ from programs.dashboards.forms import (
 from programs.feeds import describe
 from programs.models import Flag, Nation, Programme, SavedFlagView, Subscription
 from programs.subscriptions import feed_url, rotate_feed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    class SignedInRequest(HttpRequest):
+        """The request of a ``login_required`` view: its user is signed in."""
+
+        user: User
+
 
 FLAGS_PER_PAGE = 50
 CHANGES_PER_PAGE = 50
@@ -119,7 +131,7 @@ def pair(request: HttpRequest, a: str, b: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def flags(request: HttpRequest) -> HttpResponse:
+def flags(request: SignedInRequest) -> HttpResponse:
     choices = selectors.flag_filter_choices(request.user)
     filterset = flag_filters(request.GET, user=request.user, choices=choices)
     if filterset.is_valid():
@@ -153,7 +165,7 @@ def flags(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def save_flag_view(request: HttpRequest) -> HttpResponse:
+def save_flag_view(request: SignedInRequest) -> HttpResponse:
     """Keep the flags page's current filters under a name."""
     name = request.POST.get("name", "").strip()[:100]
     query = saved_query(QueryDict(request.POST.get("query", "")))
@@ -178,7 +190,7 @@ def saved_flag_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def delete_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
+def delete_flag_view(request: SignedInRequest, pk: int) -> HttpResponse:
     view = get_object_or_404(SavedFlagView.objects.filter(user=request.user), pk=pk)
     view.delete()
     messages.success(request, f"View “{view.name}” deleted.")
@@ -192,7 +204,9 @@ def changes(request: HttpRequest) -> HttpResponse:
     form = ChangeLogFilterForm(request.GET or None, user=request.user)
     valid = not form.is_bound or form.is_valid()
     filters = form.filters() if form.is_bound and valid else changelog.ChangeFilters()
-    rows = changelog.change_rows(filters, request.user) if valid else []
+    rows: QuerySet[Any, dict[str, Any]] | list[dict[str, Any]] = (
+        changelog.change_rows(filters, request.user) if valid else []
+    )
     page_obj = Paginator(rows, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -210,7 +224,7 @@ def changes(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def subscriptions(request: HttpRequest) -> HttpResponse:
+def subscriptions(request: SignedInRequest) -> HttpResponse:
     """The user's flag subscriptions, and a form to add one (POST)."""
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
@@ -231,7 +245,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def subscription_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def subscription_action(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
     """Delete one of the user's subscriptions, or give its feed a new secret URL."""
     item = get_object_or_404(Subscription.objects.filter(user=request.user), pk=pk)
     if action == "delete":

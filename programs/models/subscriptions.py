@@ -12,7 +12,7 @@ from programs.models.nations import Nation
 from programs.models.programmes import Programme
 
 #: Severities from least to most severe, for "this severity or worse".
-SEVERITY_ORDER = [Flag.Severity.INFO, Flag.Severity.WARNING, Flag.Severity.CRITICAL]
+SEVERITY_ORDER: list[str] = [Flag.Severity.INFO, Flag.Severity.WARNING, Flag.Severity.CRITICAL]
 
 
 def new_feed_token() -> str:
