@@ -6,6 +6,8 @@ reads every ``import`` of the application (gcaptrack/, programs/, deploy/, manag
 tests, maps each top-level module to the installed distribution that provides it, and fails
 when that distribution is not a direct dependency in ``pyproject.toml`` (the application's in
 ``[project] dependencies``; the tests may also use the ``test`` extra) or not pinned in the lock.
+An import made only for the type checker (under ``if TYPE_CHECKING:``) may also come from the
+``types`` extra, which ``make typecheck`` installs: it never runs.
 
     python .ci/check_imports.py [--root DIR] [--lock requirements/dev.txt]
 
@@ -45,11 +47,17 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+#: The extra that type-checking-only imports may come from.
+TYPES_EXTRA = "types"
+
+
 @dataclass(frozen=True)
 class Import:
     path: Path
     line: int
     module: str
+    #: Made under ``if TYPE_CHECKING:``: read by the type checker, never run.
+    typing_only: bool = False
 
 
 def python_files(area: Path) -> Iterator[Path]:
@@ -64,12 +72,28 @@ def python_files(area: Path) -> Iterator[Path]:
 def imports_of(path: Path) -> Iterator[Import]:
     """The absolute imports of one file, by their top-level module."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and _is_type_checking(node.test)
+        for statement in node.body
+        for inner in ast.walk(statement)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield Import(path, node.lineno, alias.name.partition(".")[0])
+                yield Import(
+                    path, node.lineno, alias.name.partition(".")[0], id(node) in typing_only
+                )
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            yield Import(path, node.lineno, node.module.partition(".")[0])
+            yield Import(path, node.lineno, node.module.partition(".")[0], id(node) in typing_only)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING``."""
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
 
 
 def declared(pyproject: dict, extras: tuple[str, ...]) -> set[str]:
@@ -99,9 +123,11 @@ def problems(root: Path, lock: Path) -> tuple[list[str], int]:
     found: list[str] = []
     checked = 0
     for area, extras in CODE_AREAS.items():
-        allowed = declared(pyproject, extras)
+        allowed_at_run_time = declared(pyproject, extras)
+        allowed_for_types = declared(pyproject, (*extras, TYPES_EXTRA))
         for path in python_files(root / area):
             for imported in imports_of(path):
+                allowed = allowed_for_types if imported.typing_only else allowed_at_run_time
                 module = imported.module
                 if module in sys.stdlib_module_names or module in FIRST_PARTY:
                     continue
@@ -114,7 +140,8 @@ def problems(root: Path, lock: Path) -> tuple[list[str], int]:
                     )
                 elif not distributions & allowed:
                     names = ", ".join(sorted(distributions))
-                    section = "[project] dependencies" + "".join(f" or [{e}]" for e in extras)
+                    named = (*extras, TYPES_EXTRA) if imported.typing_only else extras
+                    section = "[project] dependencies" + "".join(f" or [{e}]" for e in named)
                     found.append(
                         f"{where}: imports {module!r} ({names}), not declared in pyproject.toml "
                         f"{section}"

@@ -17,6 +17,7 @@ dependencies = ["Django>=5.2", "celery[redis]>=5.4"]
 
 [project.optional-dependencies]
 test = ["pytest>=8"]
+types = ["redis>=5"]
 """
 LOCK = "django==5.2.19\ncelery==5.7.0\nredis==8.1.0\npytest==9.0.0\n"
 
@@ -90,3 +91,18 @@ def test_standard_library_and_first_party_imports_pass(tmp_path):
     root = project(tmp_path, "import json\nfrom pathlib import Path\nfrom programs import x\n")
     done = check(root)
     assert done.returncode == 0, done.stdout
+
+
+def test_a_type_checking_import_may_come_from_the_types_extra_and_nowhere_else(tmp_path):
+    """Only the type checker reads it, so the ``types`` extra (``make typecheck``) is enough;
+    the same import made at run time still fails."""
+    typed = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from redis import Redis\n"
+    assert check(project(tmp_path, typed)).returncode == 0
+
+    (tmp_path / "programs" / "module.py").write_text("from redis import Redis\n")
+    done = check(tmp_path)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "programs/module.py:1: imports 'redis' (redis), not declared in pyproject.toml "
+        "[project] dependencies"
+    ]
