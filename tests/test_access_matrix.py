@@ -154,11 +154,15 @@ def client_for(world: CaveatWorld, who: str | None) -> Client:
     """A client signed in as the analyst, over HTTPS through the proxy as in production.
 
     Sessions are made once, in the module's transaction: signing in on every case costs more
-    than most pages. Messages left by the previous case are dropped.
+    than most pages. Messages left by the previous case are dropped. Every API write gives a
+    change reason, as balance records require, so a refusal is the access rule's, not the
+    missing reason's.
     """
     client = world.clients.get(who)
     if client is None:
-        client = world.clients[who] = Client(HTTP_X_FORWARDED_PROTO="https")
+        client = world.clients[who] = Client(
+            HTTP_X_FORWARDED_PROTO="https", HTTP_X_CHANGE_REASON="access matrix"
+        )
         client.force_login(world.users[who])
     client.cookies.pop("messages", None)
     return client

@@ -20,7 +20,8 @@ from tests.admin_helpers import admin_url, https_client, programme_with_partners
 
 pytestmark = pytest.mark.django_db
 
-HTTPS = {"HTTP_X_FORWARDED_PROTO": "https"}
+#: Over HTTPS, and every write with a change reason (balance records require one).
+HTTPS = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_CHANGE_REASON": "input bounds"}
 DAY_OUT_OF_RANGE = "Enter a date between 1900-01-01 and 2200-12-31."
 DEEP_JSON = "[" * 1000 + "]" * 1000
 
