@@ -88,6 +88,9 @@ def programme(request: HttpRequest, code: str) -> HttpResponse:
             balance_downloads=downloads(
                 balance_url, {"as_of": page["as_of"].isoformat(), "section": "nations"}
             ),
+            tie_downloads=downloads(
+                balance_url, {"as_of": page["as_of"].isoformat(), "section": "pairs"}
+            ),
             flag_downloads=downloads(
                 reverse("api:flag-list"), {"programme": item.code, "status": "live"}
             ),
@@ -218,6 +221,7 @@ def changes(request: HttpRequest) -> HttpResponse:
             "page_obj": page_obj,
             "changes": changelog.changes_on_page(list(page_obj.object_list), request.user),
             "query": query.urlencode(),
+            "downloads": downloads(reverse("api:changes"), query) if valid else [],
             "nav": "changes",
         },
     )
