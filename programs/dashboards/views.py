@@ -38,8 +38,15 @@ from programs.dashboards.forms import (
     saved_query,
 )
 from programs.feeds import describe
-from programs.models import Flag, Nation, Programme, SavedFlagView, Subscription
+from programs.models import Flag, Nation, Programme, SavedFlagView, Subscription, Webhook
 from programs.subscriptions import feed_url, rotate_feed
+from programs.webhooks import (
+    ADD_PERMISSION,
+    WebhookRefused,
+    create_webhook,
+    recent_deliveries,
+    subscriptions_with_webhooks,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -237,12 +244,17 @@ def subscriptions(request: SignedInRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Subscribed.")
         return redirect("dashboards:subscriptions")
-    own = Subscription.objects.filter(user=request.user).select_related("programme", "nation")
+    own = subscriptions_with_webhooks(request.user)
     rows = [(item, describe(item), feed_url(item)) for item in own]
     return render(
         request,
         "dashboards/subscriptions.html",
-        {"form": form, "rows": rows, "nav": "subscriptions"},
+        {
+            "form": form,
+            "rows": rows,
+            "can_add_webhooks": request.user.has_perm(ADD_PERMISSION),
+            "nav": "subscriptions",
+        },
         status=400 if form.is_bound else 200,
     )
 
@@ -259,6 +271,53 @@ def subscription_action(request: SignedInRequest, pk: int, action: str) -> HttpR
         rotate_feed(item)
         messages.success(request, "The feed has a new address; the old one no longer works.")
     return redirect("dashboards:subscriptions")
+
+
+@require_POST
+@login_required
+def webhook_add(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A webhook on one of the user's subscriptions (analysts only; 403 for everyone else)."""
+    if not request.user.has_perm(ADD_PERMISSION):
+        raise PermissionDenied("Only analysts create webhooks.")
+    item = get_object_or_404(Subscription.objects.filter(user=request.user), pk=pk)
+    try:
+        webhook = create_webhook(item, request.POST.get("url", "").strip())
+    except WebhookRefused as refused:
+        messages.error(request, f"The webhook was not added: {refused}")
+    else:
+        messages.success(
+            request,
+            f"Webhook added. Its secret, shown this once, signs every delivery: {webhook.secret}",
+        )
+    return redirect(f"{reverse('dashboards:subscriptions')}#subscription-{item.pk}")
+
+
+@require_POST
+@login_required
+def webhook_delete(request: SignedInRequest, pk: int) -> HttpResponse:
+    webhook = get_object_or_404(Webhook.objects.filter(subscription__user=request.user), pk=pk)
+    webhook.delete()
+    messages.success(request, f"Webhook to {webhook.url} deleted.")
+    return redirect("dashboards:subscriptions")
+
+
+@require_GET
+@login_required
+def webhook_deliveries(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A webhook's delivery log: its latest attempts, newest first, with the answers' codes."""
+    webhook = get_object_or_404(
+        Webhook.objects.filter(subscription__user=request.user).select_related("subscription"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "dashboards/webhook_deliveries.html",
+        {
+            "webhook": webhook,
+            "deliveries": list(recent_deliveries(webhook)),
+            "nav": "subscriptions",
+        },
+    )
 
 
 @require_POST
