@@ -150,3 +150,27 @@ def test_the_programme_page_downloads_its_prior_ties(analyst_client, gcap):  # n
     header, *cells = list(sheet.values)
     got = {row[header.index("a")] + row[header.index("b")] for row in cells}
     assert got == {a + b for a, b, _ in shown}
+
+
+def test_the_portfolio_downloads_its_global_returns(analyst_client):
+    from tests.test_seed_files import SEEDS, load_scenario_files
+
+    load_scenario_files(SEEDS)
+    page = analyst_client.get("/")
+    shown = {
+        (item["name"], item["currency"], item["programmes"])
+        for item in page.context["page"].global_returns
+    }
+    chunk = page.text.split('id="global-title"')[1].split("</section>")[0]
+    links = download_urls(chunk)
+
+    assert shown and set(links) == {"CSV", "XLSX"}
+    rows = csv_rows(analyst_client.get(links["CSV"]))
+    assert {
+        (row["name"], row["currency"], row["programmes"].replace(";", ", ")) for row in rows
+    } == shown
+    workbook = analyst_client.get(links["XLSX"])
+    assert workbook["Content-Type"] == XLSX
+    sheet = load_workbook(io.BytesIO(workbook.content)).active
+    header, *cells = list(sheet.values)
+    assert {row[header.index("name")] for row in cells} == {name for name, _, _ in shown}

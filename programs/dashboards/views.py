@@ -69,7 +69,15 @@ def _chart_context(**context) -> dict:
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
     data = selectors.portfolio(request.user)
-    return render(request, "dashboards/portfolio.html", _chart_context(page=data, nav="portfolio"))
+    return render(
+        request,
+        "dashboards/portfolio.html",
+        _chart_context(
+            page=data,
+            nav="portfolio",
+            global_downloads=downloads(reverse("api:global-returns"), {}),
+        ),
+    )
 
 
 @require_GET
