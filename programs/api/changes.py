@@ -9,7 +9,7 @@ page's *Download* links), in the same order; the field changes are JSON text in 
 
 from collections.abc import Iterator
 
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -135,7 +135,7 @@ class ChangeLogView(JSONErrorsMixin, APIView):
         paginator = Paginator(rows, PAGE_SIZE)
         try:
             page = paginator.page(request.query_params.get("page", 1))
-        except (EmptyPage, ValueError, TypeError):
+        except (InvalidPage, ValueError, TypeError):
             raise NotFound("No such page.") from None
         changes = changelog.changes_on_page(list(page.object_list), request.user)
         return Response(
