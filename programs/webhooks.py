@@ -29,11 +29,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from programs.access import released_flags
-from programs.models import Flag, FlagEvent, Webhook, WebhookDelivery
+from programs.models import Flag, FlagEvent, Subscription, Webhook, WebhookDelivery
 from programs.subscriptions import KIND_WORDS, absolute_url, event_severity, flag_url
 
 SIGNATURE_HEADER = "X-GCAPtrack-Signature"
@@ -225,3 +226,44 @@ def enable(webhook: Webhook) -> Webhook:
     webhook.active, webhook.failures, webhook.disabled_at = True, 0, None
     webhook.save(update_fields=["active", "failures", "disabled_at"])
     return webhook
+
+
+#: How many of a webhook's latest delivery attempts its log shows (API and Following page).
+DELIVERIES_SHOWN = 100
+#: Who may create webhooks (analysts): they send data out of GCAPtrack.
+ADD_PERMISSION = "programs.add_webhook"
+
+
+class WebhookRefused(ValueError):
+    """A webhook was not created: the message says why (the URL's check)."""
+
+
+def create_webhook(subscription: Subscription, url: str) -> Webhook:
+    """A new webhook on ``subscription`` to ``url``, checked like the API's (:func:`url_error`)."""
+    error = url_error(url)
+    if error:
+        raise WebhookRefused(error)
+    return Webhook.objects.create(subscription=subscription, url=url)
+
+
+def recent_deliveries(webhook: Webhook) -> QuerySet[WebhookDelivery]:
+    """The webhook's latest delivery attempts, newest first."""
+    return webhook.deliveries.all()[:DELIVERIES_SHOWN]
+
+
+def subscriptions_with_webhooks(user) -> QuerySet[Subscription]:
+    """The user's subscriptions, each with its webhooks (``.webhooks.all()``) annotated with
+    their last attempt's ``last_status_code``, ``last_delivered`` and ``last_at``: a fixed
+    number of queries whatever the count of webhooks."""
+    last = WebhookDelivery.objects.filter(webhook=OuterRef("pk")).order_by("-at", "-id")
+    webhooks = Webhook.objects.annotate(
+        last_status_code=Subquery(last.values("status_code")[:1]),
+        last_delivered=Subquery(last.values("delivered")[:1]),
+        last_error=Subquery(last.values("error")[:1]),
+        last_at=Subquery(last.values("at")[:1]),
+    ).order_by("id")
+    return (
+        Subscription.objects.filter(user=user)
+        .select_related("programme", "nation")
+        .prefetch_related(Prefetch("webhooks", queryset=webhooks))
+    )

@@ -662,11 +662,21 @@ def check_dashboard(case: Case, name: str, route: Route) -> None:
                 response = case.request("POST", url)
                 case.same_as_missing("POST", url, response, missing, programme.code)
         return
-    own = ("subscription-delete", "subscription-rotate-feed", "delete-flag-view")
+    own = (
+        "subscription-delete",
+        "subscription-rotate-feed",
+        "delete-flag-view",
+        "webhook-add",
+        "webhook-delete",
+    )
     if name in {f"dashboards:{suffix}" for suffix in own}:
-        # Only the user's own subscriptions and views: anyone else's is missing
-        # (tests/test_subscriptions.py, tests/test_saved_flag_views.py).
+        # Only the user's own subscriptions, webhooks and views: anyone else's is missing
+        # (tests/test_subscriptions.py, tests/test_webhooks.py, tests/test_saved_flag_views.py).
         case.request("POST", reverse(name, args=[MISSING_PK]))
+        return
+    if name == "dashboards:webhook-deliveries":
+        # The user's own webhook's log (tests/test_webhooks.py): anyone else's is missing.
+        case.request("GET", reverse(name, args=[MISSING_PK]))
         return
     if name == "dashboards:saved-flag-view":
         case.request("GET", reverse(name, args=["no-such-view"]))

@@ -261,3 +261,9 @@ def test_the_api_pages_the_change_log(demo, analyst):
     )
     assert first["count"] == len(first["results"]) + len(second["results"])
     assert api.get(API, {"page": "99"}).status_code == 404
+
+
+def test_a_page_that_is_no_number_is_a_404_not_a_500(analyst):
+    api = api_for(analyst)
+    assert api.get(API, {"page": "false"}).status_code == 404
+    assert api.get(API, {"page": "false", "format": "csv"}).status_code == 200

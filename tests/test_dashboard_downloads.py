@@ -3,6 +3,7 @@ hand the page's filters to the API's export: the file holds the rows the page sh
 
 import csv
 import io
+from decimal import Decimal
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -108,3 +109,68 @@ def test_the_programme_page_downloads_its_balance_and_open_flags(analyst_client,
     assert {int(row["id"]) for row in csv_rows(analyst_client.get(flags_csv))} == live
     assert flags["resolved"].pk not in live
     assert Flag.objects.count() == 4
+
+
+def test_the_change_log_page_downloads_its_filtered_changes(analyst_client, gcap):  # noqa: F811
+    programme, nations = gcap
+    factories.ContributionFactory(programme=programme, nation=nations["GBR"], amount=10)
+    factories.ContributionFactory(programme=programme, nation=nations["JPN"], amount=20)
+    page = analyst_client.get("/changes/?nation=GBR&page=1")
+    shown = {(c.model_name, c.history_id) for c in page.context["changes"]}
+    links = download_urls(page.text)
+
+    assert set(links) == {"CSV", "XLSX"}
+    assert parse_qs(urlsplit(links["CSV"]).query) == {"nation": ["GBR"], "format": ["csv"]}
+    downloaded = analyst_client.get(links["CSV"])
+    assert downloaded.status_code == 200
+    rows = csv_rows(downloaded)
+    assert shown and {(row["model"], int(row["history_id"])) for row in rows} == shown
+    workbook = analyst_client.get(links["XLSX"])
+    assert workbook["Content-Type"] == XLSX
+    sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content))).active
+    header, *cells = list(sheet.values)
+    got = {(row[header.index("model")], row[header.index("history_id")]) for row in cells}
+    assert got == shown
+
+
+def test_the_programme_page_downloads_its_prior_ties(analyst_client, gcap):  # noqa: F811
+    page = analyst_client.get("/programmes/GCAP/?as_of=2030-01-01")
+    shown = {(tie.pair.a, tie.pair.b, tie.pair.tie_index) for tie in page.context["page"]["ties"]}
+    chunk = page.text.split('id="ties-table"')[1].split("</section>")[0]
+    links = download_urls(chunk)
+
+    assert set(links) == {"CSV", "XLSX"}
+    query = parse_qs(urlsplit(links["CSV"]).query)
+    assert query == {"as_of": ["2030-01-01"], "section": ["pairs"], "format": ["csv"]}
+    rows = csv_rows(analyst_client.get(links["CSV"]))
+    assert shown
+    assert {(row["a"], row["b"], Decimal(row["tie_index"])) for row in rows} == shown
+    workbook = analyst_client.get(links["XLSX"])
+    sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content)))["pairs"]
+    header, *cells = list(sheet.values)
+    got = {row[header.index("a")] + row[header.index("b")] for row in cells}
+    assert got == {a + b for a, b, _ in shown}
+
+
+def test_the_portfolio_downloads_its_global_returns(analyst_client):
+    from tests.test_seed_files import SEEDS, load_scenario_files
+
+    load_scenario_files(SEEDS)
+    page = analyst_client.get("/")
+    shown = {
+        (item["name"], item["currency"], item["programmes"])
+        for item in page.context["page"].global_returns
+    }
+    chunk = page.text.split('id="global-title"')[1].split("</section>")[0]
+    links = download_urls(chunk)
+
+    assert shown and set(links) == {"CSV", "XLSX"}
+    rows = csv_rows(analyst_client.get(links["CSV"]))
+    assert {
+        (row["name"], row["currency"], row["programmes"].replace(";", ", ")) for row in rows
+    } == shown
+    workbook = analyst_client.get(links["XLSX"])
+    assert workbook["Content-Type"] == XLSX
+    sheet = load_workbook(io.BytesIO(workbook.content)).active
+    header, *cells = list(sheet.values)
+    assert {row[header.index("name")] for row in cells} == {name for name, _, _ in shown}

@@ -61,7 +61,7 @@ def test_programme_page_stays_under_its_query_budget(analyst_client, django_asse
 def test_the_following_and_flags_pages_cost_the_same_queries_with_more_subscriptions_and_views(
     analyst, analyst_client
 ):
-    from programs.models import SavedFlagView, Subscription
+    from programs.models import SavedFlagView, Subscription, Webhook
     from tests import factories
 
     programme = factories.ProgrammeFactory(code="GCAP")
@@ -69,7 +69,9 @@ def test_the_following_and_flags_pages_cost_the_same_queries_with_more_subscript
 
     def add(index: int) -> None:
         Subscription.objects.create(user=analyst, programme=programme, name=f"GCAP {index}")
-        Subscription.objects.create(user=analyst, nation=nation, name=f"Japan {index}")
+        japan = Subscription.objects.create(user=analyst, nation=nation, name=f"Japan {index}")
+        Webhook.objects.create(subscription=japan, url=f"https://hooks.example.org/{index}")
+        Webhook.objects.create(subscription=japan, url=f"https://hooks.example.org/{index}/b")
         SavedFlagView.objects.create(user=analyst, name=f"View {index}", query="nation=JPN")
 
     add(0)

@@ -246,3 +246,92 @@ def test_only_analysts_create_webhooks_and_a_private_url_is_a_400(settings):
     assert [row["url"] for row in listed] == ["http://127.0.0.1:9/hook"]
     assert "secret" not in listed[0]
     assert ana.get(f"/api/v1/webhooks/{listed[0]['id']}/deliveries/").json() == []
+
+
+@pytest.mark.django_db
+def test_webhooks_are_managed_on_the_following_page(settings):
+    from django.test import Client
+
+    settings.SECURE_SSL_REDIRECT = False
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    analyst = factories.UserFactory(username="ana", groups=["analyst"])
+    viewer = factories.UserFactory(username="vic", groups=["viewer"])
+    mine = Subscription.objects.create(user=analyst, everything=True)
+    theirs = Subscription.objects.create(user=viewer, everything=True)
+    ana, vic = Client(), Client()
+    ana.force_login(analyst)
+    vic.force_login(viewer)
+
+    page = ana.get("/subscriptions/")
+    assert f'action="/subscriptions/{mine.pk}/webhooks/"' in page.text
+    refused = ana.post(
+        f"/subscriptions/{mine.pk}/webhooks/", {"url": "http://127.0.0.1:9/hook"}, follow=True
+    )
+    assert refused.status_code == 200
+    assert "The webhook was not added:" in refused.text
+    assert "loopback or private address" in refused.text
+    assert (
+        "not a host webhooks may go to"
+        in ana.post(
+            f"/subscriptions/{mine.pk}/webhooks/", {"url": "https://evil.test/hook"}, follow=True
+        ).text
+    )
+    assert not Webhook.objects.exists()
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    added = ana.post(
+        f"/subscriptions/{mine.pk}/webhooks/", {"url": "http://127.0.0.1:9/hook"}, follow=True
+    )
+    webhook = Webhook.objects.get()
+    assert (webhook.subscription, webhook.url, webhook.active) == (
+        mine,
+        "http://127.0.0.1:9/hook",
+        True,
+    )
+    assert webhook.secret in added.text  # shown this once
+    assert "none yet" in added.text
+    assert webhook.secret not in ana.get("/subscriptions/").text
+
+    # Its delivery log, and the last delivery's status on the Following page.
+    flag = raised_flag()
+    event = FlagEvent.objects.get(flag=flag)
+    WebhookDelivery.objects.create(webhook=webhook, event=event, attempt=1, status_code=500)
+    WebhookDelivery.objects.create(
+        webhook=webhook, event=event, attempt=2, status_code=204, delivered=True
+    )
+    Webhook.objects.filter(pk=webhook.pk).update(active=False, disabled_at=timezone.now())
+    listed = ana.get("/subscriptions/").text
+    row = listed.split(f'id="webhook-{webhook.pk}"')[1].split("</tr>")[0]
+    assert "http://127.0.0.1:9/hook" in row and "disabled" in row and "delivered (204)" in row
+    assert f'href="/webhooks/{webhook.pk}/deliveries/"' in row
+    log = ana.get(f"/webhooks/{webhook.pk}/deliveries/")
+    assert log.status_code == 200
+    assert [(d.attempt, d.status_code) for d in log.context["deliveries"]] == [(2, 204), (1, 500)]
+    assert ">500<" in log.text and ">204<" in log.text
+
+    # A viewer sees no form, and their POST is refused; another user's webhook is missing.
+    assert 'aria-label="New webhook"' not in vic.get("/subscriptions/").text
+    assert (
+        vic.post(
+            f"/subscriptions/{theirs.pk}/webhooks/", {"url": "http://127.0.0.1:9/x"}
+        ).status_code
+        == 403
+    )
+    other = Client()
+    other.force_login(factories.UserFactory(username="bob", groups=["analyst"]))
+    assert other.get(f"/webhooks/{webhook.pk}/deliveries/").status_code == 404
+    assert other.post(f"/webhooks/{webhook.pk}/delete/").status_code == 404
+    assert (
+        other.post(
+            f"/subscriptions/{mine.pk}/webhooks/", {"url": "http://127.0.0.1:9/x"}
+        ).status_code
+        == 404
+    )
+    assert vic.post(f"/webhooks/{webhook.pk}/delete/").status_code == 404
+    assert Webhook.objects.count() == 1
+
+    deleted = ana.post(f"/webhooks/{webhook.pk}/delete/", follow=True)
+    assert deleted.status_code == 200 and "deleted" in deleted.text
+    assert not Webhook.objects.exists()
+    assert not WebhookDelivery.objects.exists()

@@ -44,7 +44,14 @@ from programs.api.change_reasons import ChangeReasonMixin
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
 from programs.api.pagination import CursorPagination
 from programs.api.permissions import CanAcknowledgeFlags, CanScan, IsAnalystOrViewer
-from programs.api.renderers import XLSX_MEDIA_TYPE, columns_of, stream_csv, write_xlsx
+from programs.api.renderers import (
+    XLSX_MEDIA_TYPE,
+    CSVRenderer,
+    XLSXRenderer,
+    columns_of,
+    stream_csv,
+    write_xlsx,
+)
 from programs.api.reports import balance_report_data, balance_report_key
 from programs.api.response_cache import rendered_json, viewer_key
 from programs.api.retry import is_lock_conflict, retried_on_lock_conflict
@@ -596,10 +603,10 @@ class TaskView(JSONErrorsMixin, APIView):
 
 class GlobalReturnsView(JSONErrorsMixin, APIView):
     """Each nation's global return per currency (SPEC §2, the OCCAR view), over the programmes
-    and rows visible to the user."""
+    and rows visible to the user; ``?format=csv|xlsx`` gives the rows as a table."""
 
     permission_classes = [IsAnalystOrViewer]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
 
     @extend_schema(
         parameters=[serializers.GlobalReturnsQuerySerializer],
@@ -618,7 +625,10 @@ class GlobalReturnsView(JSONErrorsMixin, APIView):
         rows = global_returns(
             as_of, query.validated_data.get("currency"), nation_id=viewer_nation(request.user)
         )
-        return Response(serializers.GlobalReturnsSerializer({"as_of": as_of, "results": rows}).data)
+        data = serializers.GlobalReturnsSerializer({"as_of": as_of, "results": rows}).data
+        if request.accepted_renderer.format in EXPORT_FORMATS:
+            return Response(data["results"])
+        return Response(data)
 
 
 class ApiTokenViewSet(

@@ -10,10 +10,7 @@ from rest_framework.response import Response
 from programs.api.permissions import IsAnalystOrViewer
 from programs.api.views import ExportMixin, JSONErrorsMixin
 from programs.models import Subscription, Webhook, WebhookDelivery
-from programs.webhooks import enable, url_error
-
-ADD_PERMISSION = "programs.add_webhook"
-DELIVERIES_SHOWN = 100
+from programs.webhooks import ADD_PERMISSION, enable, recent_deliveries, url_error
 
 
 class CanAddWebhooks(permissions.BasePermission):
@@ -107,5 +104,4 @@ class WebhookViewSet(
     def deliveries(self, request, pk=None):
         """The webhook's latest delivery attempts, newest first, with the answers' codes."""
         webhook = self.get_object()
-        attempts = webhook.deliveries.all()[:DELIVERIES_SHOWN]
-        return Response(DeliverySerializer(attempts, many=True).data)
+        return Response(DeliverySerializer(recent_deliveries(webhook), many=True).data)

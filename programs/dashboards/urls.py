@@ -48,5 +48,8 @@ urlpatterns = [
         {"action": "rotate-feed"},
         name="subscription-rotate-feed",
     ),
+    path("subscriptions/<int:pk>/webhooks/", views.webhook_add, name="webhook-add"),
+    path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook-delete"),
+    path("webhooks/<int:pk>/deliveries/", views.webhook_deliveries, name="webhook-deliveries"),
     path("flags/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
 ]

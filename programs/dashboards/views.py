@@ -38,8 +38,15 @@ from programs.dashboards.forms import (
     saved_query,
 )
 from programs.feeds import describe
-from programs.models import Flag, Nation, Programme, SavedFlagView, Subscription
+from programs.models import Flag, Nation, Programme, SavedFlagView, Subscription, Webhook
 from programs.subscriptions import feed_url, rotate_feed
+from programs.webhooks import (
+    ADD_PERMISSION,
+    WebhookRefused,
+    create_webhook,
+    recent_deliveries,
+    subscriptions_with_webhooks,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -62,7 +69,15 @@ def _chart_context(**context) -> dict:
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
     data = selectors.portfolio(request.user)
-    return render(request, "dashboards/portfolio.html", _chart_context(page=data, nav="portfolio"))
+    return render(
+        request,
+        "dashboards/portfolio.html",
+        _chart_context(
+            page=data,
+            nav="portfolio",
+            global_downloads=downloads(reverse("api:global-returns"), {}),
+        ),
+    )
 
 
 @require_GET
@@ -87,6 +102,9 @@ def programme(request: HttpRequest, code: str) -> HttpResponse:
             page_url=request.build_absolute_uri(),
             balance_downloads=downloads(
                 balance_url, {"as_of": page["as_of"].isoformat(), "section": "nations"}
+            ),
+            tie_downloads=downloads(
+                balance_url, {"as_of": page["as_of"].isoformat(), "section": "pairs"}
             ),
             flag_downloads=downloads(
                 reverse("api:flag-list"), {"programme": item.code, "status": "live"}
@@ -218,6 +236,7 @@ def changes(request: HttpRequest) -> HttpResponse:
             "page_obj": page_obj,
             "changes": changelog.changes_on_page(list(page_obj.object_list), request.user),
             "query": query.urlencode(),
+            "downloads": downloads(reverse("api:changes"), query) if valid else [],
             "nav": "changes",
         },
     )
@@ -233,12 +252,17 @@ def subscriptions(request: SignedInRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Subscribed.")
         return redirect("dashboards:subscriptions")
-    own = Subscription.objects.filter(user=request.user).select_related("programme", "nation")
+    own = subscriptions_with_webhooks(request.user)
     rows = [(item, describe(item), feed_url(item)) for item in own]
     return render(
         request,
         "dashboards/subscriptions.html",
-        {"form": form, "rows": rows, "nav": "subscriptions"},
+        {
+            "form": form,
+            "rows": rows,
+            "can_add_webhooks": request.user.has_perm(ADD_PERMISSION),
+            "nav": "subscriptions",
+        },
         status=400 if form.is_bound else 200,
     )
 
@@ -255,6 +279,53 @@ def subscription_action(request: SignedInRequest, pk: int, action: str) -> HttpR
         rotate_feed(item)
         messages.success(request, "The feed has a new address; the old one no longer works.")
     return redirect("dashboards:subscriptions")
+
+
+@require_POST
+@login_required
+def webhook_add(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A webhook on one of the user's subscriptions (analysts only; 403 for everyone else)."""
+    if not request.user.has_perm(ADD_PERMISSION):
+        raise PermissionDenied("Only analysts create webhooks.")
+    item = get_object_or_404(Subscription.objects.filter(user=request.user), pk=pk)
+    try:
+        webhook = create_webhook(item, request.POST.get("url", "").strip())
+    except WebhookRefused as refused:
+        messages.error(request, f"The webhook was not added: {refused}")
+    else:
+        messages.success(
+            request,
+            f"Webhook added. Its secret, shown this once, signs every delivery: {webhook.secret}",
+        )
+    return redirect(f"{reverse('dashboards:subscriptions')}#subscription-{item.pk}")
+
+
+@require_POST
+@login_required
+def webhook_delete(request: SignedInRequest, pk: int) -> HttpResponse:
+    webhook = get_object_or_404(Webhook.objects.filter(subscription__user=request.user), pk=pk)
+    webhook.delete()
+    messages.success(request, f"Webhook to {webhook.url} deleted.")
+    return redirect("dashboards:subscriptions")
+
+
+@require_GET
+@login_required
+def webhook_deliveries(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A webhook's delivery log: its latest attempts, newest first, with the answers' codes."""
+    webhook = get_object_or_404(
+        Webhook.objects.filter(subscription__user=request.user).select_related("subscription"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "dashboards/webhook_deliveries.html",
+        {
+            "webhook": webhook,
+            "deliveries": list(recent_deliveries(webhook)),
+            "nav": "subscriptions",
+        },
+    )
 
 
 @require_POST
