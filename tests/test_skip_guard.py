@@ -71,8 +71,9 @@ def test_make_test_stops_with_one_line_saying_how_where_it_cannot_install_chromi
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
-        f"make test: the browser tests need Chromium at {tmp_path / 'no-chromium'}: run "
-        "'sudo apt-get install chromium' (or set CHROMIUM_PATH) and try again"
+        f"make test: the browser tests need Chromium at {tmp_path / 'no-chromium'} and "
+        "poppler-utils (pdftoppm): run 'sudo apt-get install chromium poppler-utils' "
+        "(or set CHROMIUM_PATH) and try again"
     ]
 
 
