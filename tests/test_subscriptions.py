@@ -234,3 +234,16 @@ def test_subscriptions_are_managed_in_the_api_each_user_their_own(settings):
     assert bob.get("/api/v1/subscriptions/").json()["results"] == []
     assert bob.delete(f"/api/v1/subscriptions/{body['id']}/").status_code == 404
     assert api.delete(f"/api/v1/subscriptions/{body['id']}/").status_code == 204
+
+
+def test_a_subscription_naming_a_programme_with_a_nul_is_refused_on_the_field(settings):
+    """The fuzz run's 500: the code reached PostgreSQL, which takes no NUL in text."""
+    settings.SECURE_SSL_REDIRECT = True
+    factories.ProgrammeFactory(code="GCAP")
+    api = api_client(factories.UserFactory(username="ana", groups=["viewer"]))
+
+    refused = api.post("/api/v1/subscriptions/", {"programme": "GC\x00AP"}, format="json")
+
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["programme"]
+    assert not Subscription.objects.exists()

@@ -10,20 +10,20 @@ from rest_framework.response import Response
 
 from programs.access import released
 from programs.api.permissions import IsAnalystOrViewer
-from programs.api.serializers import drf_errors
+from programs.api.serializers import NaturalKeyField, drf_errors, nation_field
 from programs.api.views import ExportMixin, JSONErrorsMixin
 from programs.balance.thresholds import RULE_CHOICES
-from programs.models import Nation, Programme, Subscription
+from programs.models import Programme, Subscription
 from programs.subscriptions import feed_url, rotate_feed
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
-    programme = serializers.SlugRelatedField(
+    # Natural keys as every resource reads them: only what the subscriber may see is found,
+    # and a NUL in the key is refused before it reaches PostgreSQL (the fuzz run's 500).
+    programme = NaturalKeyField(
         slug_field="code", queryset=Programme.objects.all(), allow_null=True, required=False
     )
-    nation = serializers.SlugRelatedField(
-        slug_field="code", queryset=Nation.objects.all(), allow_null=True, required=False
-    )
+    nation = nation_field(allow_null=True, required=False)
     rule = serializers.ChoiceField(choices=RULE_CHOICES, allow_blank=True, required=False)
     feed_url = serializers.SerializerMethodField(
         help_text="The subscription's Atom feed (secret: whoever has it reads the feed)."
