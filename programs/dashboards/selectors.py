@@ -518,6 +518,27 @@ def bloc_tie_rows(balance: ProgrammeBalance, thresholds: dict[str, Decimal]) -> 
     ]
 
 
+def share_chart(balance: ProgrammeBalance, chart_id: str, title: str, where: str) -> charts.Chart:
+    """Each nation's contribution, workshare, leadership and vote share as grouped bars (the
+    programme page's chart, drawn by the what-if page for today and for the draft too)."""
+    return charts.grouped_bars(
+        chart_id,
+        title,
+        f"Bar chart of each nation's contribution, workshare, leadership and vote share in {where}",
+        [n.name for n in balance.nations],
+        [
+            (
+                measure.replace("_", " ").capitalize(),
+                [as_percent(getattr(n, measure)) for n in balance.nations],
+                colour,
+            )
+            for measure, colour in MEASURE_COLOURS.items()
+        ],
+        "share of the programme",
+        y_suffix=" %",
+    )
+
+
 def programme_page(programme: Programme, as_of: datetime.date | None = None, user=None) -> dict:
     """Everything the programme page shows to the user, as of a day (default today)."""
     as_of = as_of or timezone.localdate()
@@ -546,22 +567,11 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None, use
         "charts": {},
     }
     if rows:
-        page["charts"]["shares"] = charts.grouped_bars(
+        page["charts"]["shares"] = share_chart(
+            balance,
             "chart-shares",
             "Shares side by side",
-            f"Bar chart of each nation's contribution, workshare, leadership and vote share in "
             f"{programme.code}; the table below gives every value.",
-            names,
-            [
-                (
-                    measure.replace("_", " ").capitalize(),
-                    [as_percent(getattr(n, measure)) for n in balance.nations],
-                    colour,
-                )
-                for measure, colour in MEASURE_COLOURS.items()
-            ],
-            "share of the programme",
-            y_suffix=" %",
         )
         returns = charts.grouped_bars(
             "chart-returns",

@@ -10,8 +10,9 @@ from django import forms
 from programs.access import released
 from programs.balance.metrics import ProgrammeBalance
 from programs.dashboards import charts
-from programs.dashboards.formatting import MEASURE_COLOURS, as_float, as_percent, num, pct
+from programs.dashboards.formatting import as_float, as_percent, num, pct
 from programs.dashboards.forms import choice_field
+from programs.dashboards.selectors import share_chart
 from programs.models import (
     Agreement,
     Decision,
@@ -251,27 +252,6 @@ def nation_figures(programme: ProgrammeWhatIf) -> list[NationFigures]:
     return result
 
 
-def _share_chart(balance: ProgrammeBalance, side: str, title: str) -> charts.Chart:
-    names = [n.name for n in balance.nations]
-    return charts.grouped_bars(
-        f"chart-shares-{side}",
-        title,
-        f"Bar chart of each nation's contribution, workshare, leadership and vote share in "
-        f"{balance.programme} {side}; the table gives every value.",
-        names,
-        [
-            (
-                measure.replace("_", " ").capitalize(),
-                [as_percent(getattr(n, measure)) for n in balance.nations],
-                colour,
-            )
-            for measure, colour in MEASURE_COLOURS.items()
-        ],
-        "share of the programme",
-        y_suffix=" %",
-    )
-
-
 def _return_chart(balance: ProgrammeBalance, side: str, title: str) -> charts.Chart:
     chart = charts.grouped_bars(
         f"chart-returns-{side}",
@@ -316,7 +296,12 @@ def side_by_side_charts(programme: ProgrammeWhatIf) -> dict[str, charts.Chart]:
         ("draft", programme.draft, "under the draft"),
     ):
         if balance is not None and balance.nations:
-            drawn[f"shares_{side}"] = _share_chart(balance, side, f"Shares {label}")
+            drawn[f"shares_{side}"] = share_chart(
+                balance,
+                f"chart-shares-{side}",
+                f"Shares {label}",
+                f"{balance.programme} {side}; the table gives every value.",
+            )
             drawn[f"returns_{side}"] = _return_chart(balance, side, f"Return coefficient {label}")
             drawn[f"outvoted_{side}"] = _outvoted_chart(balance, side, f"Outvoted rate {label}")
     return drawn
