@@ -14,7 +14,7 @@ from programs.balance.scan import programme_thresholds, scan_programme
 from programs.balance.tie_index import TiePart
 from programs.balance.ties import bloc_ties
 from programs.models import Flag, ThresholdOverride
-from programs.scenarios import ScenarioError
+from programs.scenarios.results import ScenarioError
 from tests import factories
 from tests.admin_helpers import admin_url, https_client
 from tests.balance_world import AS_OF, World
