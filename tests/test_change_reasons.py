@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from programs.models import Contribution, Decision, Programme, TechTransferMilestone
-from programs.scenarios import load_scenario_files
+from programs.scenarios.loading import load_scenario_files
 from tests import factories
 from tests.admin_helpers import admin_url, change_page_data, https_client
 from tests.api.world import build_world

@@ -31,7 +31,8 @@ from programs.access import (
     released,
     validation_errors_by_field,
 )
-from programs.balance.metrics import GlobalReturn, NationBalance, PairBalance, ProgrammeBalance
+from programs.balance.global_returns import GlobalReturn
+from programs.balance.programme_balance import NationBalance, PairBalance, ProgrammeBalance
 from programs.balance.ties import BlocTie
 from programs.bounds import validate_day
 from programs.models import (
