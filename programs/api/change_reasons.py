@@ -46,9 +46,8 @@ class ChangeReasonField(serializers.CharField):
             allow_blank=True,
             max_length=REASON_MAX_LENGTH,
             error_messages={"max_length": too_long_message()},
-            help_text="Why the record changes, kept in its history (or send the "
-            f"`{HEADER}` header). Required for contributions, workshare, participations, "
-            "leadership roles, seats, decisions, votes, tech transfers and agreements.",
+            help_text="Why the record changes, kept in its history; or send the "
+            f"`{HEADER}` header, which says where a reason is required.",
             **kwargs,
         )
 
