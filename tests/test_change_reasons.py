@@ -393,6 +393,23 @@ def test_admin_programme_form_shows_its_bad_field_and_its_inlines_missing_reason
     assert contribution.amount == 100
 
 
+def test_admin_programme_form_shows_its_inlines_set_check_and_missing_reason_together(client):
+    programme = factories.ProgrammeFactory(code="DEMO")
+    for code in ("AAA", "BBB"):
+        nation = factories.NationFactory(code=code)
+        factories.ParticipationFactory(programme=programme, nation=nation, agreed_share=40)
+    url = admin_url(Programme, "change", programme.pk)
+    shares = {"0-agreed_share": "60", "1-agreed_share": "60"}
+    data = change_page_data(client, url, {"participations": shares})
+
+    refused = client.post(url, data)
+
+    assert refused.status_code == 200
+    assert "Agreed shares sum to 120%, over 100%." in refused.text
+    assert "A change reason is required for changes to participations" in refused.text
+    assert sorted(programme.participations.values_list("agreed_share", flat=True)) == [40, 40]
+
+
 # --- long reasons ----------------------------------------------------------------------------
 
 LONG_REASON = (

@@ -82,10 +82,16 @@ def with_reason_check(formset: type[BaseFormSet], model: type[Model]) -> type[Ba
         return formset
 
     def clean(self: Any) -> None:
-        formset.clean(self)
+        errors = []
+        try:
+            formset.clean(self)  # the rows' checks as a set (shares over 100 %), shown too
+        except ValidationError as error:
+            errors.extend(error.error_list)
         changed = any(form.has_changed() for form in self.forms)
         if changed and not clean_reason(self.data.get(FIELD)):
-            raise ValidationError(required_message(model), code="change_reason")
+            errors.append(ValidationError(required_message(model), code="change_reason"))
+        if errors:
+            raise ValidationError(errors)
 
     return type(formset.__name__, (formset,), {"clean": clean})
 
