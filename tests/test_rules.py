@@ -12,7 +12,7 @@ import pytest
 
 from programs.balance.global_returns import global_returns
 from programs.balance.programme_balance import programme_balance
-from programs.balance.rules import REGISTRY
+from programs.balance.rules.registry import REGISTRY
 from programs.balance.scan import programme_thresholds, scan_all, scan_programme
 from programs.balance.thresholds import RULE_DEFAULTS, thresholds_for
 from programs.models import Flag

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from programs.balance.programme_balance import programme_balance
-from programs.balance.rules import points
+from programs.balance.rules.wording import points
 from programs.balance.scan import scan_all
 from programs.models import Flag, Participation, Programme, ThresholdOverride
 from programs.scenarios.loading import load_scenario_files

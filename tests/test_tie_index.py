@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from programs.balance.programme_balance import programme_balance
-from programs.balance.rules import REGISTRY
+from programs.balance.rules.registry import REGISTRY
 from programs.balance.scan import programme_thresholds, scan_programme
 from programs.balance.tie_index import TiePart
 from programs.balance.ties import bloc_ties

@@ -22,7 +22,7 @@ from programs.balance.flags import apply_conditions
 from programs.balance.global_returns import global_returns
 from programs.balance.programme_balance import ProgrammeBalance, programme_balance
 from programs.balance.rounding import as_decimal
-from programs.balance.rules import Condition, Rule, global_rules, programme_rules
+from programs.balance.rules.registry import Condition, Rule, global_rules, programme_rules
 from programs.balance.scan_errors import OUTAGES, record_scan_error
 from programs.balance.statements import sql_sources, statement_cursor
 from programs.balance.thresholds import thresholds_for

@@ -36,7 +36,7 @@ from programs.balance.programme_balance import (
     ProgrammeBalance,
     programme_balance,
 )
-from programs.balance.rules import and_join, the
+from programs.balance.rules.wording import and_join, the
 from programs.balance.scan import programme_thresholds
 from programs.balance.statements import active_on, sql_sources
 from programs.balance.thresholds import RULE_DEFAULTS, thresholds_for

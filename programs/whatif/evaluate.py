@@ -39,7 +39,7 @@ from programs.balance.flags import LIVE
 from programs.balance.global_returns import global_returns
 from programs.balance.programme_balance import NationBalance, ProgrammeBalance
 from programs.balance.programme_balance import programme_balance as measure
-from programs.balance.rules import Condition, global_rules, programme_rules
+from programs.balance.rules.registry import Condition, global_rules, programme_rules
 from programs.balance.scan import global_thresholds, programme_thresholds, rule_conditions
 from programs.models import Flag, Programme
 from programs.scenarios.loading import load_scenario_texts
