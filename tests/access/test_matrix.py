@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from programs import access, models, notifications
 from programs.services.hidden_dependants import REFUSAL
-from tests.caveat_world import AS_OF, NATIONS, CaveatWorld, build_caveat_world
+from tests.access.caveat_world import AS_OF, NATIONS, CaveatWorld, build_caveat_world
 
 pytestmark = pytest.mark.django_db
 
