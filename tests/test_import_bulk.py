@@ -19,7 +19,7 @@ from programs.models import Contribution, WorkshareAllocation
 from programs.services.scan_queue import ScanOnCommit
 from tests import factories
 from tests.admin_helpers import https_client, programme_with_partners
-from tests.test_admin_imports import confirm, csv_file, dry_run
+from tests.admin.test_imports import confirm, csv_file, dry_run
 
 pytestmark = pytest.mark.django_db
 
