@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from programs.models import BalanceSnapshot, Flag, Nation
 from tests import factories
 from tests.access_world import restricted_user, world_with_secrets
-from tests.dashboards_data import add_synthetic_rows, load_seeds_and_scan
-from tests.test_dashboards_pages import make_flag
+from tests.dashboards.data import add_synthetic_rows, load_seeds_and_scan
+from tests.dashboards.test_pages import make_flag
 
 pytestmark = pytest.mark.django_db
 

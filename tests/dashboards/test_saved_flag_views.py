@@ -6,7 +6,7 @@ from django.test import Client
 
 from programs.models import SavedFlagView
 from tests import factories
-from tests.test_dashboards_pages import gcap, make_flag  # noqa: F401 - the fixture is used
+from tests.dashboards.test_pages import gcap, make_flag  # noqa: F401 - the fixture is used
 
 pytestmark = pytest.mark.django_db
 

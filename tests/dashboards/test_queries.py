@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.dashboards_data import SCAN_OFFSETS, add_synthetic_rows, load_seeds_and_scan
+from tests.dashboards.data import SCAN_OFFSETS, add_synthetic_rows, load_seeds_and_scan
 
 PAGES = [
     "/",

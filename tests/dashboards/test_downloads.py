@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from programs.models import Flag
 from tests import factories
-from tests.test_dashboards_pages import gcap, make_flag  # noqa: F401 - the fixture is used
+from tests.dashboards.test_pages import gcap, make_flag  # noqa: F401 - the fixture is used
 
 pytestmark = pytest.mark.django_db
 
