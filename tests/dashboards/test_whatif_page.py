@@ -7,7 +7,7 @@ from django.urls import reverse
 from programs.models import WhatIfDraft
 from tests import factories
 from tests.admin_helpers import https_client
-from tests.whatif_helpers import JAPAN_TAKES_TWO_LEADS, SEED_DAY, footprint, seeded_and_scanned
+from tests.whatif.helpers import JAPAN_TAKES_TWO_LEADS, SEED_DAY, footprint, seeded_and_scanned
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from programs.services.scan_queue import pending_key
 from programs.whatif.evaluate import DraftRefused, evaluate_draft
 from tests import factories
 from tests.access_world import SECRET_AMOUNT, restricted_user, world_with_secrets
-from tests.whatif_helpers import (
+from tests.whatif.helpers import (
     JAPAN_TAKES_TWO_LEADS,
     NOTHING_CHANGES,
     SEED_DAY,

@@ -8,7 +8,7 @@ from programs.scenarios import load_scenario_files
 from tests import factories
 from tests.access_world import restricted_user, world_with_secrets
 from tests.admin_helpers import admin_url, https_client
-from tests.whatif_helpers import JAPAN_TAKES_TWO_LEADS, SEED_DAY, SEEDS, UNKNOWN_NATION
+from tests.whatif.helpers import JAPAN_TAKES_TWO_LEADS, SEED_DAY, SEEDS, UNKNOWN_NATION
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from gcaptrack.celery import app as celery_app
 from programs.models import Flag, LeadershipRole
 from programs.scenarios import load_scenario_files
 from programs.whatif.evaluate import evaluate_draft
-from tests.whatif_helpers import JAPAN_TAKES_TWO_LEADS, SEEDS
+from tests.whatif.helpers import JAPAN_TAKES_TWO_LEADS, SEEDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
