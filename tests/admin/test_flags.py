@@ -7,7 +7,7 @@ from programs.balance.scan import scan_programme
 from programs.models import Flag, FlagEvent
 from tests.admin_helpers import https_client, management_data
 from tests.balance_world import AS_OF, World
-from tests.test_scan_commands import sidelined_world
+from tests.commands.test_scan_and_flags import sidelined_world
 
 pytestmark = pytest.mark.django_db
 
