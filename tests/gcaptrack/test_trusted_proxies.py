@@ -9,7 +9,7 @@ included, is counted at the address it connects from.
 import pytest
 from axes.models import AccessAttempt
 
-from tests.test_security import PASSWORD, https, login
+from tests.gcaptrack.test_security import PASSWORD, https, login
 
 pytestmark = pytest.mark.django_db
 
