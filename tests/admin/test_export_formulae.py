@@ -9,8 +9,8 @@ import pytest
 
 from programs.models import TechTransferMilestone
 from tests import factories
-from tests.admin_helpers import https_client, programme_with_partners
 from tests.admin.test_imports import CSV_FORMAT, XLSX_FORMAT, export
+from tests.admin_helpers import https_client, programme_with_partners
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.utils import timezone
 
 from programs.balance.scan import scan_all
@@ -17,7 +18,7 @@ from programs.permissions import sync_groups
 from programs.scenarios import load_scenario_files
 from tests import factories
 
-SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.yaml"))
+SEEDS = sorted((Path(settings.BASE_DIR) / "seeds").glob("*.yaml"))
 #: Days the seeded data is scanned on: three points on every trend line.
 SCAN_OFFSETS = (60, 30, 0)
 

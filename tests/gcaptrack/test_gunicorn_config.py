@@ -4,7 +4,9 @@ import gc
 import runpy
 from pathlib import Path
 
-CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+from django.conf import settings
+
+CONFIG = Path(settings.BASE_DIR) / "deploy" / "gunicorn.conf.py"
 
 
 def test_a_worker_freezes_what_it_loaded_so_full_collections_skip_it():

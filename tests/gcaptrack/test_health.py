@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from tests.factories import BalanceSnapshotFactory, ProgrammeFactory
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(settings.BASE_DIR)
 CHECKS = {"database", "redis", "migrations", "worker", "scheduler", "last_scan"}
 STATES = {"ok", "fail", "stale", "off"}
 

@@ -7,10 +7,10 @@ import secrets
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.test import Client
 
 from tests import factories
@@ -49,7 +49,7 @@ def deploy_check(secret_key: str) -> subprocess.CompletedProcess:
     env.update(SECRET_KEY=secret_key, ALLOWED_HOSTS="gcaptrack.example.org", DEBUG="0")
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,

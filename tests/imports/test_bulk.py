@@ -18,8 +18,8 @@ from programs.imports.resources import PREVIEW_ROWS
 from programs.models import Contribution, WorkshareAllocation
 from programs.services.scan_queue import ScanOnCommit
 from tests import factories
-from tests.admin_helpers import https_client, programme_with_partners
 from tests.admin.test_imports import confirm, csv_file, dry_run
+from tests.admin_helpers import https_client, programme_with_partners
 
 pytestmark = pytest.mark.django_db
 
