@@ -1,4 +1,4 @@
-"""A "caveat world" for the releasability matrix (tests/test_access_matrix.py).
+"""A "caveat world" for the releasability matrix (tests/access/test_matrix.py).
 
 Four nations: AAA, BBB and CCC take part in programmes, DDD in none. Records of every releasable
 kind are marked releasable to a subset of them. Every record that some nation may not see

@@ -15,7 +15,7 @@ Each case is one URL pattern for one user (AAA, BBB, CCC, DDD or the unrestricte
 * lists, exports, admin changelists and autocompletes count exactly the visible records;
 * the unrestricted control sees the markers and every record, so the checks can fail.
 
-The oracle is ``tests.caveat_world``: who may see each record, written down as the world is
+The oracle is ``tests.access.caveat_world``: who may see each record, written down as the world is
 built. Figures are checked separately: the balance report of a restricted user equals the one an
 unrestricted user gets once the rows hidden from that nation are deleted.
 """
@@ -489,7 +489,7 @@ def check_admin(case: Case, name: str) -> None:
         case.request("GET", reverse(name))
         return
     if view == "process_import":
-        return  # POST only, after an import form: covered by tests/test_admin_imports.py
+        return  # POST only, after an import form: covered by tests/admin/test_imports.py
     if view == "export":
         check_admin_export(case, name, model)
         return
@@ -671,7 +671,7 @@ def check_dashboard(case: Case, name: str, route: Route) -> None:
     )
     if name in {f"dashboards:{suffix}" for suffix in own}:
         # Only the user's own subscriptions, webhooks and views: anyone else's is missing
-        # (tests/test_subscriptions.py, tests/test_webhooks.py, tests/test_saved_flag_views.py).
+        # (tests/test_subscriptions.py, tests/test_webhooks.py, tests/dashboards/test_saved_flag_views.py).
         case.request("POST", reverse(name, args=[MISSING_PK]))
         return
     if name == "dashboards:webhook-deliveries":

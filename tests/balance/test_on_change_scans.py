@@ -1,7 +1,7 @@
 """On-change scans: a change to a programme's data queues one scan of it when it commits.
 
 In process (no broker, as in the demo) the scan runs at commit; with Redis, saves made within
-``SCAN_COALESCE_SECONDS`` share one queued scan. The worker side is in test_celery_worker.py.
+``SCAN_COALESCE_SECONDS`` share one queued scan. The worker side is in tests/gcaptrack/test_celery_worker.py.
 """
 
 from decimal import Decimal
