@@ -8,7 +8,7 @@ from decimal import Decimal
 from programs import models
 from programs.access import RELEASE_PATHS, released_to
 from tests import factories
-from tests.balance_world import World, shared_history
+from tests.worlds import World, shared_history
 
 #: Leaf records first, so that no deletion is refused by a protected reference.
 DELETION_ORDER = [

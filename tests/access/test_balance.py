@@ -17,7 +17,7 @@ from tests.access_world import (
     restricted_user,
     world_with_secrets,
 )
-from tests.balance_world import AS_OF, World
+from tests.worlds import AS_OF, World
 
 pytestmark = pytest.mark.django_db
 

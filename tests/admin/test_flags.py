@@ -6,8 +6,8 @@ from django.utils.html import escape
 from programs.balance.scan import scan_programme
 from programs.models import Flag, FlagEvent
 from tests.admin_helpers import https_client, management_data
-from tests.balance_world import AS_OF, World
 from tests.commands.test_scan_and_flags import sidelined_world
+from tests.worlds import AS_OF, World
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from tests.balance.test_tie_index import agreement, shared_programme
-from tests.balance_world import AS_OF, World
+from tests.worlds import AS_OF, World
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.forms.models import model_to_dict
 from programs.balance.flags import FlagStateError, acknowledge_flag
 from programs.balance.scan import scan_programme
 from programs.models import BalanceSnapshot, Flag, FlagEvent, PendingCondition
-from tests.balance_world import AS_OF, World
+from tests.worlds import AS_OF, World
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 
 from programs.balance.metrics import global_returns, programme_balance
 from tests import factories
-from tests.balance_world import AS_OF, World, shared_history
+from tests.worlds import AS_OF, World, shared_history
 
 pytestmark = pytest.mark.django_db
 

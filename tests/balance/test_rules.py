@@ -15,7 +15,7 @@ from programs.balance.rules import REGISTRY
 from programs.balance.scan import programme_thresholds, scan_all, scan_programme
 from programs.balance.thresholds import RULE_DEFAULTS, thresholds_for
 from programs.models import Flag
-from tests.balance_world import AS_OF, World, shared_history
+from tests.worlds import AS_OF, World, shared_history
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from programs.models import Flag, ThresholdOverride
 from programs.scenarios import ScenarioError
 from tests import factories
 from tests.admin_helpers import admin_url, https_client
-from tests.balance_world import AS_OF, World
 from tests.scenario_helpers import load
+from tests.worlds import AS_OF, World
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from programs.balance.scan import scan_programme
 from programs.models import Flag
-from tests.balance_world import AS_OF, World, shared_history
+from tests.worlds import AS_OF, World, shared_history
 
 pytestmark = pytest.mark.django_db
 
