@@ -9,7 +9,7 @@ from programs.models import Contribution, Decision, Programme, TechTransferMiles
 from programs.scenarios import load_scenario_files
 from tests import factories
 from tests.admin_helpers import admin_url, change_page_data, https_client
-from tests.api.world import build_world
+from tests.api.resources import build_world
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from programs.api.tokens import issue_token, revoke_token
-from tests.api.world import build_world
+from tests.api.resources import build_world
 from tests.factories import UserFactory
 
 

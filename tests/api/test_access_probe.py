@@ -16,8 +16,8 @@ from programs.api.serializers import PAST_SCAN_REFUSED
 from programs.models.base import TAKEN_KEY_MESSAGE
 from programs.tasks import scan_programme_task
 from tests import factories
+from tests.api.resources import RESOURCES, lookup_of
 from tests.api.test_access_api import cleared_client
-from tests.api.world import RESOURCES, lookup_of
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from programs.api.tokens import issue_token
-from tests.api.world import build_world
+from tests.api.resources import build_world
 
 HTTPS = {"X-Forwarded-Proto": "https"}
 CHECKS = [
