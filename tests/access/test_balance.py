@@ -11,13 +11,13 @@ from programs.api.reports import balance_report
 from programs.balance.metrics import global_returns, programme_balance
 from programs.balance.scan import scan_programme
 from tests import factories
-from tests.access_world import (
+from tests.worlds import (
+    AS_OF,
     SECRET_AMOUNT,
+    World,
     delete_hidden_from,
     restricted_user,
-    world_with_secrets,
 )
-from tests.worlds import AS_OF, World
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +31,14 @@ def comparable(report: dict) -> dict:
     return report
 
 
-def test_a_restricted_report_is_the_report_of_the_data_without_the_hidden_rows():
-    world = world_with_secrets()
-    jpn = world.nations["JPN"]
+def test_a_restricted_report_is_the_report_of_the_data_without_the_hidden_rows(world_with_secrets):
+    jpn = world_with_secrets.nations["JPN"]
     user = restricted_user(jpn)
-    everything = balance_report(world.programme, AS_OF)
-    restricted = balance_report(world.programme, AS_OF, user=user)
+    everything = balance_report(world_with_secrets.programme, AS_OF)
+    restricted = balance_report(world_with_secrets.programme, AS_OF, user=user)
 
     delete_hidden_from(jpn)
-    without_hidden = balance_report(world.programme, AS_OF)
+    without_hidden = balance_report(world_with_secrets.programme, AS_OF)
 
     assert comparable(restricted) == comparable(without_hidden)
     # The hidden rows did count for an unrestricted reader: the comparison is not vacuous.
@@ -47,11 +46,10 @@ def test_a_restricted_report_is_the_report_of_the_data_without_the_hidden_rows()
     assert everything["total_contributions"] == restricted["total_contributions"] + SECRET_AMOUNT
 
 
-def test_no_figure_of_a_restricted_report_is_built_from_a_hidden_row():
-    world = world_with_secrets()
-    user = restricted_user(world.nations["JPN"])
+def test_no_figure_of_a_restricted_report_is_built_from_a_hidden_row(world_with_secrets):
+    user = restricted_user(world_with_secrets.nations["JPN"])
 
-    report = balance_report(world.programme, AS_OF, user=user)
+    report = balance_report(world_with_secrets.programme, AS_OF, user=user)
 
     gbr = next(n for n in report["nations"] if n["code"] == "GBR")
     assert gbr["contributed"] == 100
@@ -68,23 +66,23 @@ def test_no_figure_of_a_restricted_report_is_built_from_a_hidden_row():
     assert pair["tt_weight_a_to_b"] == 0
 
 
-def test_an_unrestricted_user_gets_the_report_of_every_row():
-    world = world_with_secrets()
+def test_an_unrestricted_user_gets_the_report_of_every_row(world_with_secrets):
     unrestricted = factories.UserFactory(username="una")
     factories.ClearanceFactory(user=unrestricted, nation=None)
 
-    assert comparable(balance_report(world.programme, AS_OF, user=unrestricted)) == comparable(
-        balance_report(world.programme, AS_OF)
-    )
+    assert comparable(
+        balance_report(world_with_secrets.programme, AS_OF, user=unrestricted)
+    ) == comparable(balance_report(world_with_secrets.programme, AS_OF))
 
 
-def test_global_returns_for_a_nation_are_those_of_the_data_without_its_hidden_rows():
-    world = world_with_secrets()
+def test_global_returns_for_a_nation_are_those_of_the_data_without_its_hidden_rows(
+    world_with_secrets,
+):
     other = World(code="OTHER")
     other.balanced_money(50)
-    other.contribute("JPN", 25).releasable_to.set([world.nations["JPN"]])
-    other.work("GBR", 40).releasable_to.set([world.nations["GBR"]])
-    jpn = world.nations["JPN"]
+    other.contribute("JPN", 25).releasable_to.set([world_with_secrets.nations["JPN"]])
+    other.work("GBR", 40).releasable_to.set([world_with_secrets.nations["GBR"]])
+    jpn = world_with_secrets.nations["JPN"]
     everything = global_returns(AS_OF)
     restricted = global_returns(AS_OF, nation_id=jpn.pk)
 
@@ -94,37 +92,40 @@ def test_global_returns_for_a_nation_are_those_of_the_data_without_its_hidden_ro
     assert restricted != everything
 
 
-def test_scans_still_count_every_row():
-    world = world_with_secrets()
+def test_scans_still_count_every_row(world_with_secrets):
 
-    scan_programme(world.programme, as_of=AS_OF)
+    scan_programme(world_with_secrets.programme, as_of=AS_OF)
 
     snapshot = models.BalanceSnapshot.objects.get(
-        programme=world.programme, nation=world.nations["GBR"]
+        programme=world_with_secrets.programme, nation=world_with_secrets.nations["GBR"]
     )
     assert snapshot.contributed == 100 + SECRET_AMOUNT
-    assert programme_balance(world.programme, AS_OF).total_contributions == 300 + SECRET_AMOUNT
+    assert (
+        programme_balance(world_with_secrets.programme, AS_OF).total_contributions
+        == 300 + SECRET_AMOUNT
+    )
 
 
 def test_a_restricted_balance_costs_no_more_queries_than_an_unrestricted_one(
     django_assert_num_queries,
+    world_with_secrets,
 ):
-    world = world_with_secrets()
-    jpn = world.nations["JPN"]
+    jpn = world_with_secrets.nations["JPN"]
     with CaptureQueriesContext(connection) as unrestricted:
-        programme_balance(world.programme, AS_OF)
+        programme_balance(world_with_secrets.programme, AS_OF)
     with django_assert_num_queries(len(unrestricted.captured_queries)):
-        balance = programme_balance(world.programme, AS_OF, nation_id=jpn.pk)
+        balance = programme_balance(world_with_secrets.programme, AS_OF, nation_id=jpn.pk)
     assert balance.total_contributions == 300
 
 
-def test_without_a_nation_the_balance_sql_reads_the_tables_as_before():
-    world = world_with_secrets()
+def test_without_a_nation_the_balance_sql_reads_the_tables_as_before(world_with_secrets):
 
     with CaptureQueriesContext(connection) as unrestricted:
-        programme_balance(world.programme, AS_OF)
+        programme_balance(world_with_secrets.programme, AS_OF)
     with CaptureQueriesContext(connection) as restricted:
-        programme_balance(world.programme, AS_OF, nation_id=world.nations["JPN"].pk)
+        programme_balance(
+            world_with_secrets.programme, AS_OF, nation_id=world_with_secrets.nations["JPN"].pk
+        )
 
     assert not any("releasable_to" in q["sql"] for q in unrestricted.captured_queries)
     assert not any("visible_" in q["sql"] for q in unrestricted.captured_queries)

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from programs.models import BalanceSnapshot, Flag, Nation
 from tests import factories
-from tests.access_world import restricted_user, world_with_secrets
 from tests.dashboards.data import add_synthetic_rows, load_seeds_and_scan
 from tests.dashboards.test_pages import make_flag
+from tests.worlds import restricted_user
 
 pytestmark = pytest.mark.django_db
 
@@ -47,13 +47,14 @@ def page_text(client: Client, url: str) -> str:
     return response.content.decode()
 
 
-def test_no_hidden_amount_or_name_reaches_a_restricted_users_pages(analyst_client):
-    world = world_with_secrets()
+def test_no_hidden_amount_or_name_reaches_a_restricted_users_pages(
+    analyst_client, world_with_secrets
+):
     factories.WorkshareAllocationFactory(
-        work_package=world.package,
+        work_package=world_with_secrets.package,
         organisation=factories.OrganisationFactory(name="UK–Italy venture"),
     )
-    japanese = client_for(restricted_user(world.nations["JPN"], groups=["analyst"]))
+    japanese = client_for(restricted_user(world_with_secrets.nations["JPN"], groups=["analyst"]))
 
     for url in PAGES:
         text = page_text(japanese, url)
@@ -66,9 +67,10 @@ def test_no_hidden_amount_or_name_reaches_a_restricted_users_pages(analyst_clien
     assert "UK–Italy defence MoU" in everything and "Secret lead" in everything
 
 
-def test_a_restricted_programme_page_shows_the_figures_of_the_visible_rows(analyst_client):
-    world = world_with_secrets()
-    japanese = client_for(restricted_user(world.nations["JPN"]))
+def test_a_restricted_programme_page_shows_the_figures_of_the_visible_rows(
+    analyst_client, world_with_secrets
+):
+    japanese = client_for(restricted_user(world_with_secrets.nations["JPN"]))
 
     balance = japanese.get("/programmes/GCAP/").context["page"]["balance"]
     full = analyst_client.get("/programmes/GCAP/").context["page"]["balance"]
@@ -80,8 +82,8 @@ def test_a_restricted_programme_page_shows_the_figures_of_the_visible_rows(analy
     assert full.pair("GBR", "ITA").tie_programmes == ["TORNADO", "TEMPEST"]
 
 
+@pytest.mark.usefixtures("world_with_secrets")
 def test_a_hidden_programme_is_not_found_like_a_missing_one(analyst_client):
-    world_with_secrets()
     japanese = client_for(restricted_user(Nation.objects.get(code="JPN")))
 
     hidden = japanese.get("/programmes/TORNADO/")
@@ -95,11 +97,12 @@ def test_a_hidden_programme_is_not_found_like_a_missing_one(analyst_client):
         assert "TORNADO" not in page_text(japanese, url), url
 
 
-def test_flags_and_trends_of_a_programme_not_seen_in_full_are_hidden(analyst_client):
-    world = world_with_secrets()
-    jpn, gbr = world.nations["JPN"], world.nations["GBR"]
-    flag = make_flag(world.programme, jpn, counterparts=[gbr])
-    factories.BalanceSnapshotFactory(programme=world.programme, nation=jpn)
+def test_flags_and_trends_of_a_programme_not_seen_in_full_are_hidden(
+    analyst_client, world_with_secrets
+):
+    jpn, gbr = world_with_secrets.nations["JPN"], world_with_secrets.nations["GBR"]
+    flag = make_flag(world_with_secrets.programme, jpn, counterparts=[gbr])
+    factories.BalanceSnapshotFactory(programme=world_with_secrets.programme, nation=jpn)
     japanese_user = restricted_user(jpn, groups=["analyst"])
     japanese = client_for(japanese_user)
 
@@ -161,8 +164,8 @@ def test_with_the_seeds_japan_sees_gcap_in_full_at_a_constant_query_count():
     assert grown == seeded
 
 
+@pytest.mark.usefixtures("world_with_secrets")
 def test_the_clearance_is_read_with_the_signed_in_user_and_a_change_applies_at_once():
-    world_with_secrets()
     user = restricted_user(Nation.objects.get(code="JPN"))
     japanese = client_for(user)
 
@@ -183,9 +186,8 @@ def test_the_clearance_is_read_with_the_signed_in_user_and_a_change_applies_at_o
     assert japanese.get("/programmes/TORNADO/").status_code == 404, "restricted again"
 
 
-def test_the_viewer_nation_is_looked_up_at_most_once_per_request():
-    world = world_with_secrets()
-    user = restricted_user(world.nations["JPN"])
+def test_the_viewer_nation_is_looked_up_at_most_once_per_request(world_with_secrets):
+    user = restricted_user(world_with_secrets.nations["JPN"])
     japanese = client_for(user)
     unrestricted = client_for(factories.UserFactory(username="una"))
 
@@ -199,8 +201,8 @@ def test_the_viewer_nation_is_looked_up_at_most_once_per_request():
         assert len(restricted.captured_queries) <= len(free.captured_queries), url
 
 
+@pytest.mark.usefixtures("world_with_secrets")
 def test_the_pair_tie_chart_counts_only_what_the_viewer_may_see(analyst_client):
-    world_with_secrets()
     japanese = client_for(restricted_user(Nation.objects.get(code="JPN")))
 
     hidden = japanese.get("/nations/GBR/ITA/").context["page"]["tie"]

@@ -36,13 +36,13 @@ from django.contrib import admin
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.db import models as dj
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from programs import access, models, notifications
 from programs.services.hidden_dependants import REFUSAL
-from tests.access.caveat_world import AS_OF, NATIONS, CaveatWorld, build_caveat_world
+from tests.access.caveat_world import AS_OF, NATIONS, CaveatWorld
 
 pytestmark = pytest.mark.django_db
 
@@ -129,25 +129,13 @@ def matrix_names() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> Iterator[CaveatWorld]:
-    """The caveat world in a transaction kept open for the module and rolled back after it;
-    each test runs in a savepoint inside it (pytest-django's ``db``)."""
+def world(caveat_world, django_db_blocker) -> CaveatWorld:
+    """The caveat world (tests/access/conftest.py) with every analyst signed in, in the
+    module's transaction."""
     with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            with override_settings(CELERY_ON_CHANGE_SCANS=False):
-                built = build_caveat_world()
-            for who in WHO:
-                client_for(built, who)
-        except BaseException:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            raise
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+        for who in WHO:
+            client_for(caveat_world, who)
+    return caveat_world
 
 
 def client_for(world: CaveatWorld, who: str | None) -> Client:

@@ -17,8 +17,8 @@ from programs import models
 from programs.admin.base import HIDDEN
 from programs.models.base import TAKEN_KEY_MESSAGE
 from tests import factories
-from tests.access_world import restricted_user
 from tests.admin_helpers import admin_url, https_client
+from tests.worlds import restricted_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ from django.utils.html import escape
 from programs.balance.scan import scan_programme
 from programs.models import Flag, FlagEvent
 from tests.admin_helpers import https_client, management_data
-from tests.commands.test_scan_and_flags import sidelined_world
-from tests.worlds import AS_OF, World
+from tests.worlds import AS_OF, build_sidelined_world
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +34,8 @@ def post_change_form(client, flag: Flag, data: dict):
 
 
 @pytest.fixture
-def flags() -> list[Flag]:
-    world = sidelined_world()
-    return scan_programme(world.programme, AS_OF).raised
+def flags(sidelined_world) -> list[Flag]:
+    return scan_programme(sidelined_world.programme, AS_OF).raised
 
 
 def test_analyst_acknowledges_a_flag_with_a_note_on_its_page(analyst_client, analyst, flags):
@@ -133,12 +131,12 @@ def test_changelist_filters_and_search(analyst_client, flags):
 
 
 def test_changelist_query_count_is_constant(analyst_client, django_assert_max_num_queries):
-    small = sidelined_world(code="SMALL")
+    small = build_sidelined_world(code="SMALL")
     scan_programme(small.programme, AS_OF)
     with django_assert_max_num_queries(100) as few:
         analyst_client.get(CHANGELIST)
     for index in range(5):
-        world = sidelined_world(code=f"MORE{index}")
+        world = build_sidelined_world(code=f"MORE{index}")
         scan_programme(world.programme, AS_OF)
     assert Flag.objects.count() >= 30
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -146,8 +144,7 @@ def test_changelist_query_count_is_constant(analyst_client, django_assert_max_nu
     assert response.context["cl"].result_count == Flag.objects.count()
 
 
-def test_snapshots_are_viewable_and_read_only(analyst_client, viewer_client):
-    world = World()
+def test_snapshots_are_viewable_and_read_only(analyst_client, viewer_client, world):
     world.balanced_money()
     scan_programme(world.programme, AS_OF)
     url = reverse("admin:programs_balancesnapshot_changelist")

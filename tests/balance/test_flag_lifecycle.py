@@ -36,12 +36,16 @@ class ReturnWorld(World):
         return scan_programme(self.programme, AS_OF)
 
 
+@pytest.fixture
+def world(db) -> ReturnWorld:
+    return ReturnWorld()
+
+
 def events(flag: Flag) -> list[str]:
     return list(flag.events.values_list("kind", flat=True))
 
 
-def test_raise_update_acknowledge_resolve_and_reopen(analyst):
-    world = ReturnWorld()
+def test_raise_update_acknowledge_resolve_and_reopen(analyst, world):
     world.set_return("0.90")
     result = world.scan()
     [flag] = result.raised
@@ -93,8 +97,7 @@ def test_raise_update_acknowledge_resolve_and_reopen(analyst):
     assert acknowledged.by == analyst and acknowledged.note.startswith("Known")
 
 
-def test_no_flapping_while_the_metric_oscillates_between_raise_and_recovery():
-    world = ReturnWorld()
+def test_no_flapping_while_the_metric_oscillates_between_raise_and_recovery(world):
     world.set_return("0.94")
     [flag] = world.scan().raised
     for coefficient in ("0.96", "0.94", "0.965", "0.95", "0.94", "0.969"):
@@ -116,8 +119,7 @@ def test_no_flapping_while_the_metric_oscillates_between_raise_and_recovery():
     assert len(world.scan().reopened) == 1
 
 
-def test_in_the_hysteresis_band_the_flag_stays_open_as_a_warning_and_says_so_truthfully():
-    world = ReturnWorld()
+def test_in_the_hysteresis_band_the_flag_stays_open_as_a_warning_and_says_so_truthfully(world):
     world.set_return("0.80")
     [flag] = world.scan().raised
     assert flag.severity == "critical"
@@ -133,8 +135,7 @@ def test_in_the_hysteresis_band_the_flag_stays_open_as_a_warning_and_says_so_tru
     assert "0.96, below" not in flag.explanation
 
 
-def test_a_second_scan_changes_nothing_but_last_seen_at():
-    world = ReturnWorld()
+def test_a_second_scan_changes_nothing_but_last_seen_at(world):
     world.set_return("0.80")
     world.role("GBR", 5)
     world.decide("approved", GBR="for", JPN="against")
@@ -161,8 +162,7 @@ def test_a_second_scan_changes_nothing_but_last_seen_at():
     assert all(after > before for after, before in zip(last_seen_after, last_seen, strict=True))
 
 
-def test_consecutive_scans_before_raising():
-    world = ReturnWorld()
+def test_consecutive_scans_before_raising(world):
     world.override("workshare_return", "consecutive_scans", 3)
     world.set_return("0.90")
     first, second = world.scan(), world.scan()
@@ -181,8 +181,7 @@ def test_consecutive_scans_before_raising():
     assert not PendingCondition.objects.exists()
 
 
-def test_scan_writes_one_snapshot_per_nation_and_day():
-    world = ReturnWorld()
+def test_scan_writes_one_snapshot_per_nation_and_day(world):
     world.set_return("0.90")
     world.scan()
     world.set_return("0.80")
@@ -195,8 +194,7 @@ def test_scan_writes_one_snapshot_per_nation_and_day():
     assert today.workshare_share == D("0.4")
 
 
-def test_only_analysts_acknowledge(viewer):
-    world = ReturnWorld()
+def test_only_analysts_acknowledge(viewer, world):
     world.set_return("0.90")
     [flag] = world.scan().raised
     with pytest.raises(PermissionDenied):

@@ -12,8 +12,7 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-def test_joint_venture_work_is_looked_through_recursively_dividing_by_the_actual_stake_total():
-    world = World()
+def test_joint_venture_work_is_looked_through_recursively_dividing_by_the_actual_stake_total(world):
     edgewing = factories.JointVentureFactory(name="Edgewing")
     for code in ("GBR", "ITA", "JPN"):
         factories.OwnershipStakeFactory(venture=edgewing, owner=world.orgs[code], percent=D("33.3"))
@@ -43,8 +42,7 @@ def test_joint_venture_work_is_looked_through_recursively_dividing_by_the_actual
     assert balance.nation("JPN").workshare_share == D("0.312500")
 
 
-def test_prior_ties_sum_overlap_years_in_other_programmes_and_agreements_in_force():
-    world = World()
+def test_prior_ties_sum_overlap_years_in_other_programmes_and_agreements_in_force(world):
     shared_history(world)
 
     pair = programme_balance(world.programme, AS_OF).pair("GBR", "ITA")
@@ -71,8 +69,7 @@ def test_prior_ties_sum_overlap_years_in_other_programmes_and_agreements_in_forc
     assert japan.tie_parts == []
 
 
-def test_prior_tie_judged_as_of_a_day_counts_nothing_after_it():
-    world = World()
+def test_prior_tie_judged_as_of_a_day_counts_nothing_after_it(world):
     shared_history(world)
 
     pair = programme_balance(world.programme, datetime.date(1975, 1, 1)).pair("GBR", "ITA")
@@ -90,8 +87,7 @@ def test_prior_tie_judged_as_of_a_day_counts_nothing_after_it():
     assert not before.tie_strong
 
 
-def test_contribution_share_falls_back_to_agreed_then_equal_split_of_active_participants():
-    world = World()
+def test_contribution_share_falls_back_to_agreed_then_equal_split_of_active_participants(world):
     world.participations["GBR"].agreed_share = D("50")
     world.participations["GBR"].save()
     world.participations["ITA"].agreed_share = D("30")
@@ -116,8 +112,7 @@ def test_contribution_share_falls_back_to_agreed_then_equal_split_of_active_part
     assert balance.nation("DEU").contribution_share == 1
 
 
-def test_return_coefficient_is_workshare_over_contribution_share_and_absent_without_money():
-    world = World()
+def test_return_coefficient_is_workshare_over_contribution_share_and_absent_without_money(world):
     world.contribute("GBR", 400)
     world.contribute("ITA", 300)
     world.contribute("JPN", 300)
@@ -136,8 +131,7 @@ def test_return_coefficient_is_workshare_over_contribution_share_and_absent_with
     assert balance.nation("ITA").return_coefficient is None  # contribution share 0
 
 
-def test_leadership_share_counts_only_roles_active_on_the_day():
-    world = World()
+def test_leadership_share_counts_only_roles_active_on_the_day(world):
     world.role("GBR", 5)
     world.role("ITA", 4, started_on=datetime.date(2027, 1, 1))  # not started yet
     world.role("JPN", 2, ended_on=AS_OF)  # ended on the day: no longer active
@@ -149,8 +143,7 @@ def test_leadership_share_counts_only_roles_active_on_the_day():
     assert balance.nation("JPN").roles_held == 1
 
 
-def test_counted_votes_outvoted_rate_and_pair_agreement():
-    world = World()
+def test_counted_votes_outvoted_rate_and_pair_agreement(world):
     world.decide("approved", GBR="for", ITA="for", JPN="against")  # JPN outvoted
     world.decide("rejected", GBR="against", ITA="against", JPN="for")  # JPN outvoted
     world.decide("approved", GBR="for", ITA="abstain", JPN="for")  # ITA's abstention not counted
@@ -171,8 +164,7 @@ def test_counted_votes_outvoted_rate_and_pair_agreement():
     assert bloc.carried_together_against == {"JPN": 2}
 
 
-def test_votes_vetoes_and_chairs_sum_over_the_programmes_bodies():
-    world = World()
+def test_votes_vetoes_and_chairs_sum_over_the_programmes_bodies(world):
     second = factories.DecisionBodyFactory(programme=world.programme, name="Industrial board")
     factories.SeatFactory(body=second, nation=world.nations["GBR"], votes=2, chair=True, veto=True)
     balance = programme_balance(world.programme, AS_OF)
@@ -182,8 +174,7 @@ def test_votes_vetoes_and_chairs_sum_over_the_programmes_bodies():
     assert gbr.vote_share == D("0.6")
 
 
-def test_tech_transfer_weights_overdue_and_blocked():
-    world = World()
+def test_tech_transfer_weights_overdue_and_blocked(world):
     world.transfer("GBR", "JPN", 3, status="achieved", achieved_on=datetime.date(2025, 1, 1))
     world.transfer("GBR", "JPN", 2, status="achieved", achieved_on=datetime.date(2026, 12, 1))
     world.transfer(

@@ -48,8 +48,7 @@ def agreement(world: World, name: str, *nations: str, signed_on=START, ended_on=
     )
 
 
-def test_tie_index_adds_overlap_years_of_shared_programmes_and_five_per_agreement_in_force():
-    world = World()
+def test_tie_index_adds_overlap_years_of_shared_programmes_and_five_per_agreement_in_force(world):
     gbr, ita = world.nations["GBR"], world.nations["ITA"]
     # Overlapping participations: Q runs 1990–2010; the UK is in from 1995 to 2005, Italy from
     # 2001 (left_on empty: to Q's end). Overlap 2001-01-01 -> 2005-01-01 = 4 × 365 + 1 leap

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from programs.balance.scan import scan_programme
 from programs.models import Flag
-from tests.worlds import AS_OF, World, shared_history
+from tests.worlds import AS_OF, World, build_sidelined_world
 
 pytestmark = pytest.mark.django_db
 
@@ -35,35 +35,14 @@ FLAG_KEYS = {
 }
 
 
-def sidelined_world(scale: int = 1, code: str = "GCAP") -> World:
-    """Japan pays a third, gets a fifth of the work and 1 in 7 of the leadership weight; the UK
-    and Italy (tied since 1970) outvote it. ``scale`` multiplies every kind of row."""
-    world = World(code=code)
-    shared_history(world)
-    for _ in range(scale):
-        for nation, money, work in (("GBR", 100, 150), ("ITA", 100, 130), ("JPN", 100, 70)):
-            world.contribute(nation, money)
-            world.work(nation, work)
-        world.role("GBR", 3)
-        world.role("ITA", 3)
-        world.role("JPN", 1)
-        for _ in range(4):
-            world.decide("approved", GBR="for", ITA="for", JPN="against")
-        world.decide("approved", GBR="for", ITA="for", JPN="for")
-        world.transfer("JPN", "GBR", 4, status="achieved")
-        world.transfer("GBR", "JPN", 1, status="achieved")
-        world.transfer("GBR", "JPN", 1, status="delayed", planned_on=datetime.date(2025, 1, 1))
-    return world
-
-
 def run(*args) -> str:
     out = io.StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
 
 
+@pytest.mark.usefixtures("sidelined_world")
 def test_scan_command_prints_a_summary_and_the_new_flags():
-    sidelined_world()
     output = run("scan", "--programme", "GCAP", "--as-of", AS_OF.isoformat())
     assert output.startswith("GCAP as of 2026-06-30: ")
     assert (
@@ -73,8 +52,8 @@ def test_scan_command_prints_a_summary_and_the_new_flags():
     assert "scan(s) done" in output
 
 
+@pytest.mark.usefixtures("sidelined_world")
 def test_scan_command_without_options_scans_every_programme_and_the_global_rules():
-    sidelined_world()
     output = run("scan")
     for code in ("GCAP", "TEMPEST", "TORNADO", "all programmes (global rules)"):
         assert f"{code} as of {datetime.date.today()}" in output
@@ -87,17 +66,16 @@ def test_scan_command_without_options_scans_every_programme_and_the_global_rules
         (["--as-of", "30/06/2026"], "--as-of '30/06/2026' is not a date in YYYY-MM-DD form."),
     ],
 )
+@pytest.mark.usefixtures("sidelined_world")
 def test_scan_command_rejects_bad_input_with_one_line_and_changes_nothing(args, message):
-    sidelined_world()
     with pytest.raises(CommandError) as caught:
         run("scan", *args)
     assert str(caught.value) == message
     assert not Flag.objects.exists()
 
 
-def test_flags_command_json_lists_flags_with_codes():
-    world = sidelined_world()
-    scan_programme(world.programme, AS_OF)
+def test_flags_command_json_lists_flags_with_codes(sidelined_world):
+    scan_programme(sidelined_world.programme, AS_OF)
     flags = json.loads(run("flags", "--programme", "GCAP", "--status", "open", "--format", "json"))
     assert flags
     assert all(set(flag) == FLAG_KEYS for flag in flags)
@@ -126,9 +104,8 @@ def test_flags_command_json_gives_null_programme_for_cross_programme_flags():
     assert global_flag["evidence"]["currency"] == "EUR"
 
 
-def test_flags_command_table_and_filters():
-    world = sidelined_world()
-    scan_programme(world.programme, AS_OF)
+def test_flags_command_table_and_filters(sidelined_world):
+    scan_programme(sidelined_world.programme, AS_OF)
     table = run("flags", "--programme", "GCAP")
     lines = table.splitlines()
     assert lines[0].split() == [
@@ -152,8 +129,8 @@ def test_flags_command_table_and_filters():
 
 
 def test_scan_query_count_does_not_grow_with_the_data():
-    small = sidelined_world(scale=1, code="SMALL")
-    big = sidelined_world(scale=10, code="BIG")
+    small = build_sidelined_world(scale=1, code="SMALL")
+    big = build_sidelined_world(scale=10, code="BIG")
     with CaptureQueriesContext(connection) as small_scan:
         small_result = scan_programme(small.programme, AS_OF)
     with CaptureQueriesContext(connection) as big_scan:

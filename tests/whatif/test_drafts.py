@@ -6,9 +6,9 @@ import pytest
 from programs.models import LeadershipRole, WhatIfDraft
 from programs.scenarios import load_scenario_files
 from tests import factories
-from tests.access_world import restricted_user, world_with_secrets
 from tests.admin_helpers import admin_url, https_client
 from tests.whatif.helpers import JAPAN_TAKES_TWO_LEADS, SEED_DAY, SEEDS, UNKNOWN_NATION
+from tests.worlds import restricted_user
 
 pytestmark = pytest.mark.django_db
 
@@ -127,10 +127,13 @@ def test_only_the_author_changes_or_deletes_a_draft_others_may_copy_it(seeded):
     assert WhatIfDraft.objects.get(pk=draft["id"]).note == ""
 
 
-def test_drafts_follow_releasability_a_japanese_user_names_no_hidden_record_and_sees_no_other_nations_draft():
-    world = world_with_secrets()
-    japanese = restricted_user(world.nations["JPN"], groups=["viewer"])
-    british = restricted_user(world.nations["GBR"], username="brit", groups=["analyst"])
+def test_drafts_follow_releasability_a_japanese_user_names_no_hidden_record_and_sees_no_other_nations_draft(
+    world_with_secrets,
+):
+    japanese = restricted_user(world_with_secrets.nations["JPN"], groups=["viewer"])
+    british = restricted_user(
+        world_with_secrets.nations["GBR"], username="brit", groups=["analyst"]
+    )
     naming_a_secret = (
         "format: gcaptrack-scenario/1\n"
         "decisions:\n"

@@ -14,7 +14,6 @@ from programs.scenarios import load_scenario_texts
 from programs.services.scan_queue import pending_key
 from programs.whatif.evaluate import DraftRefused, evaluate_draft
 from tests import factories
-from tests.access_world import SECRET_AMOUNT, restricted_user, world_with_secrets
 from tests.whatif.helpers import (
     JAPAN_TAKES_TWO_LEADS,
     NOTHING_CHANGES,
@@ -23,6 +22,7 @@ from tests.whatif.helpers import (
     footprint,
     seeded_and_scanned,
 )
+from tests.worlds import SECRET_AMOUNT, restricted_user
 
 pytestmark = pytest.mark.django_db
 
@@ -220,9 +220,10 @@ def test_the_api_refuses_anonymous_callers_and_users_in_no_group(client):
     assert response.status_code == 403
 
 
-def test_a_japan_cleared_viewer_cannot_name_a_hidden_record_and_sees_no_hidden_figure():
-    world = world_with_secrets()
-    jpn = world.nations["JPN"]
+def test_a_japan_cleared_viewer_cannot_name_a_hidden_record_and_sees_no_hidden_figure(
+    world_with_secrets,
+):
+    jpn = world_with_secrets.nations["JPN"]
     japanese = restricted_user(jpn, groups=["viewer"])
     secret_body = {
         "format": "gcaptrack-scenario/1",
