@@ -63,6 +63,10 @@ DELETION_ORDER = [
 
 
 class World:
+    """A programme (GCAP unless ``code`` says otherwise) with ``nations`` taking part since
+    ``started_on``, a firm of each, one board with a seat each and the work package AIR; each
+    record added with the methods below is dated a day after the last."""
+
     def __init__(
         self,
         code: str = "GCAP",
