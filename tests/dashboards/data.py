@@ -15,7 +15,7 @@ from django.utils import timezone
 from programs.balance.scan import scan_all
 from programs.models import BalanceSnapshot, Flag, Nation, Organisation, Programme
 from programs.permissions import sync_groups
-from programs.scenarios import load_scenario_files
+from programs.scenarios.loading import load_scenario_files
 from tests import factories
 
 SEEDS = sorted((Path(settings.BASE_DIR) / "seeds").glob("*.yaml"))

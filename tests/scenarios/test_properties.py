@@ -9,7 +9,8 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from programs.scenarios import ScenarioError, load_scenario_texts
+from programs.scenarios.loading import load_scenario_texts
+from programs.scenarios.results import ScenarioError
 from tests.scenario_helpers import SPEC_EXAMPLE, census
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ the admin; releasability decides who sees a draft and what its runs show."""
 import pytest
 
 from programs.models import LeadershipRole, WhatIfDraft
-from programs.scenarios import load_scenario_files
+from programs.scenarios.loading import load_scenario_files
 from tests import factories
 from tests.admin_helpers import admin_url, https_client
 from tests.whatif.helpers import JAPAN_TAKES_TWO_LEADS, SEED_DAY, SEEDS, UNKNOWN_NATION
