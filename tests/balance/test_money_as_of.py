@@ -28,7 +28,7 @@ def _plain_http(settings):
 
 
 @pytest.fixture
-def world():
+def two_programmes():
     """Two EUR programmes of the United Kingdom and Italy. In ALPHA, money starting on DAY:
     GBR contributes 437 and Avalon (GBR) gets 311 of work; money starting the day after: ITA
     contributes 263, Vesuvio (ITA) gets 189. BETA, all from 2020: 100 each, work 100 each."""
@@ -71,8 +71,10 @@ def world():
     return programmes
 
 
-def test_metrics_count_money_starting_on_the_day_and_leave_out_money_starting_after_it(world):
-    on_day = programme_balance(world["ALPHA"], DAY)
+def test_metrics_count_money_starting_on_the_day_and_leave_out_money_starting_after_it(
+    two_programmes,
+):
+    on_day = programme_balance(two_programmes["ALPHA"], DAY)
     assert on_day.total_contributions == D("437.00")
     assert on_day.nation("GBR").contributed == D("437.00")
     assert on_day.nation("ITA").contributed == D("0.00")
@@ -80,7 +82,7 @@ def test_metrics_count_money_starting_on_the_day_and_leave_out_money_starting_af
     assert on_day.nation("ITA").work == D("0.00")
     assert on_day.nation("GBR").contribution_share == D("1.000000")
 
-    next_day = programme_balance(world["ALPHA"], NEXT_DAY)
+    next_day = programme_balance(two_programmes["ALPHA"], NEXT_DAY)
     assert next_day.total_contributions == D("700.00")
     assert next_day.nation("ITA").contributed == D("263.00")
     assert next_day.total_work == D("500.00")
@@ -88,7 +90,7 @@ def test_metrics_count_money_starting_on_the_day_and_leave_out_money_starting_af
     assert next_day.nation("GBR").return_coefficient == D("0.996339")
 
 
-def test_global_return_counts_only_money_started_by_the_day(world):
+def test_global_return_counts_only_money_started_by_the_day(two_programmes):
     on_day = {row.nation: row for row in global_returns(DAY, "EUR")}
     # GBR: money 437 + 100 of 637; work 311 + 100 of 511.
     assert on_day["GBR"].contributions == D("537.00")
@@ -105,7 +107,9 @@ def test_global_return_counts_only_money_started_by_the_day(world):
     assert before_any == []
 
 
-def test_balance_report_as_of_a_day_leaves_out_money_starting_the_day_after(world, analyst):
+def test_balance_report_as_of_a_day_leaves_out_money_starting_the_day_after(
+    two_programmes, analyst
+):
     client = APIClient(HTTP_X_FORWARDED_PROTO="https")
     client.force_authenticate(analyst)
 
@@ -127,7 +131,9 @@ def test_balance_report_as_of_a_day_leaves_out_money_starting_the_day_after(worl
     assert D(report["total_work"]) == D("500")
 
 
-def test_programme_page_as_of_a_day_shows_only_money_started_by_then(world, analyst_client):
+def test_programme_page_as_of_a_day_shows_only_money_started_by_then(
+    two_programmes, analyst_client
+):
     html = analyst_client.get(f"/programmes/ALPHA/?as_of={DAY.isoformat()}").content.decode()
     assert "EUR 437" in html and "EUR 311" in html
     assert "EUR 263" not in html and "EUR 189" not in html
@@ -136,11 +142,11 @@ def test_programme_page_as_of_a_day_shows_only_money_started_by_then(world, anal
     assert "EUR 263" in html and "EUR 189" in html
 
 
-def test_pair_page_counts_money_started_by_today(world, analyst_client):
+def test_pair_page_counts_money_started_by_today(two_programmes, analyst_client):
     """The pair page is as of today: money of both days counts, a period starting tomorrow not."""
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     factories.ContributionFactory(
-        programme=world["ALPHA"],
+        programme=two_programmes["ALPHA"],
         nation=Nation.objects.get(code="ITA"),
         period_start=tomorrow,
         amount=D("100000"),
@@ -152,7 +158,7 @@ def test_pair_page_counts_money_started_by_today(world, analyst_client):
     assert alpha.b_contribution_share == D("0.375714")
 
 
-def test_scan_as_of_a_day_snapshots_only_money_started_by_then(world):
+def test_scan_as_of_a_day_snapshots_only_money_started_by_then(two_programmes):
     call_command("scan", "--programme", "ALPHA", "--as-of", DAY.isoformat())
     call_command("scan", "--programme", "ALPHA", "--as-of", NEXT_DAY.isoformat())
 

@@ -28,7 +28,7 @@ START = datetime.date(2024, 1, 1)
 
 
 @pytest.fixture
-def world():
+def demo():
     programme, orgs = programme_with_partners("DEMO", ("AAA", "BBB"))
     package = factories.WorkPackageFactory(programme=programme, code="AIR")
     return programme, package, orgs
@@ -51,7 +51,7 @@ def run(importer_class, text: str, user=None, *, dry_run: bool = False):
 
 
 def test_a_long_file_previews_its_counts_and_first_rows_then_imports_with_history_per_row(
-    world, analyst
+    demo, analyst
 ):
     client = https_client(analyst)
     text = workshare_rows(PREVIEW_ROWS + 200)
@@ -77,8 +77,8 @@ def test_a_long_file_previews_its_counts_and_first_rows_then_imports_with_histor
     assert first.history.get().amount == Decimal("10.50")
 
 
-def test_a_row_whose_key_exists_updates_its_record_and_unchanged_rows_are_skipped(world, analyst):
-    _, package, orgs = world
+def test_a_row_whose_key_exists_updates_its_record_and_unchanged_rows_are_skipped(demo, analyst):
+    _, package, orgs = demo
     nation = orgs["AAA"].nation
     kept = factories.WorkshareAllocationFactory(
         work_package=package, organisation=orgs["AAA"], period_start=START, amount=Decimal("5")
@@ -135,9 +135,9 @@ def model_errors(**values) -> dict[str, list[str]]:
     ],
 )
 def test_a_bad_row_gets_the_messages_full_clean_gives(
-    world, period_start, period_end, amount, confidence
+    demo, period_start, period_end, amount, confidence
 ):
-    _, package, orgs = world
+    _, package, orgs = demo
     text = HEADER + f"DEMO,AIR,AAA Aero,{period_start},{period_end},{amount},,{confidence}\n"
 
     [row] = run(WorkshareImporter, text).invalid
@@ -154,7 +154,7 @@ def test_a_bad_row_gets_the_messages_full_clean_gives(
     assert not WorkshareAllocation.objects.exists()
 
 
-def test_one_bad_row_writes_nothing_and_each_error_names_its_row_and_field(world):
+def test_one_bad_row_writes_nothing_and_each_error_names_its_row_and_field(demo):
     text = (
         workshare_rows(4)
         + "DEMO,AIR,Nobody Ltd,2024-01-01,,10,,\n"
@@ -178,7 +178,7 @@ def test_one_bad_row_writes_nothing_and_each_error_names_its_row_and_field(world
     assert WorkshareAllocation.history.count() == 0
 
 
-def test_a_nul_character_in_a_natural_key_refuses_the_file_naming_row_and_column(world):
+def test_a_nul_character_in_a_natural_key_refuses_the_file_naming_row_and_column(demo):
     """Found by test_properties: the key reached PostgreSQL's look-up, which refused it."""
     text = workshare_rows(2) + "DE\x00MO,AIR,AAA Aero,2024-05-01,,1,,\n"
 
@@ -189,7 +189,7 @@ def test_a_nul_character_in_a_natural_key_refuses_the_file_naming_row_and_column
     assert not WorkshareAllocation.objects.exists()
 
 
-def test_an_xlsx_amount_is_read_as_written_not_as_its_binary_float(world):
+def test_an_xlsx_amount_is_read_as_written_not_as_its_binary_float(demo):
     columns = [["DEMO"], ["AIR"], ["AAA Aero"], [datetime.datetime(2024, 1, 1)], [10.1]]
     header = ["programme", "work_package", "organisation", "period_start", "amount"]
 
@@ -199,7 +199,7 @@ def test_an_xlsx_amount_is_read_as_written_not_as_its_binary_float(world):
     assert WorkshareAllocation.objects.get().amount == Decimal("10.10")
 
 
-def test_a_file_without_a_key_column_is_refused_in_the_admin_as_a_whole(world, analyst):
+def test_a_file_without_a_key_column_is_refused_in_the_admin_as_a_whole(demo, analyst):
     upload = csv_file("programme,work_package,period_start,amount\nDEMO,AIR,2024-01-01,1\n")
 
     response = dry_run(https_client(analyst), WorkshareAllocation, upload)
@@ -208,7 +208,7 @@ def test_a_file_without_a_key_column_is_refused_in_the_admin_as_a_whole(world, a
     assert response.context.get("confirm_form") is None
 
 
-def test_contributions_import_in_bulk_and_check_participation_per_file(world, analyst):
+def test_contributions_import_in_bulk_and_check_participation_per_file(demo, analyst):
     factories.NationFactory(code="CCC")
     text = (
         "programme,nation,period_start,period_end,amount,source,confidence\n"
@@ -227,7 +227,7 @@ def test_contributions_import_in_bulk_and_check_participation_per_file(world, an
     ]
 
 
-def test_the_query_count_does_not_grow_with_the_file(world, analyst):
+def test_the_query_count_does_not_grow_with_the_file(demo, analyst):
     access.viewer_nation(analyst)  # looked up once per user, then cached on it
     counts = []
     for rows, start in ((4, "2024"), (300, "2028")):  # leap years both
@@ -240,9 +240,9 @@ def test_the_query_count_does_not_grow_with_the_file(world, analyst):
 
 
 def test_the_import_asks_for_one_scan_of_each_programme_it_touches(
-    world, analyst, settings, django_capture_on_commit_callbacks
+    demo, analyst, settings, django_capture_on_commit_callbacks
 ):
-    programme, _, _ = world
+    programme, _, _ = demo
     settings.CELERY_ON_CHANGE_SCANS = True
     with django_capture_on_commit_callbacks() as callbacks:
         run(WorkshareImporter, workshare_rows(50), analyst)
@@ -255,9 +255,9 @@ def test_the_import_asks_for_one_scan_of_each_programme_it_touches(
 
 
 @pytest.fixture
-def restricted(world):
+def restricted(demo):
     """An analyst cleared for AAA, and records of the programme hidden from AAA."""
-    programme, package, orgs = world
+    programme, package, orgs = demo
     user = factories.UserFactory(username="aaa-analyst", groups=["analyst"])
     factories.ClearanceFactory(user=user, nation=orgs["AAA"].nation)
     ccc = factories.NationFactory(code="CCC")
@@ -272,7 +272,7 @@ def restricted(world):
     return user
 
 
-def test_a_restricted_user_cannot_attach_rows_to_records_hidden_from_them(world, restricted):
+def test_a_restricted_user_cannot_attach_rows_to_records_hidden_from_them(demo, restricted):
     text = (
         HEADER
         + "DEMO,AIR,AAA Aero,2024-01-01,,10,,\n"
@@ -300,7 +300,7 @@ def test_a_restricted_user_cannot_attach_rows_to_records_hidden_from_them(world,
     assert WorkshareAllocation.objects.count() == count
 
 
-def test_an_unrestricted_user_imports_against_every_record(world, restricted, analyst):
+def test_an_unrestricted_user_imports_against_every_record(demo, restricted, analyst):
     text = HEADER + "DEMO,SEC,Secret Works,2024-01-01,,10,,\n"
 
     outcome = run(WorkshareImporter, text, analyst)
@@ -308,7 +308,7 @@ def test_an_unrestricted_user_imports_against_every_record(world, restricted, an
     assert outcome.counts["new"] == 1 and outcome.written
 
 
-def test_a_restricted_user_in_the_admin_gets_the_error_and_nothing_is_written(world, restricted):
+def test_a_restricted_user_in_the_admin_gets_the_error_and_nothing_is_written(demo, restricted):
     upload = csv_file(HEADER + "DEMO,AIR,Secret Works,2024-01-01,,10,,\n")
 
     response = dry_run(https_client(restricted), WorkshareAllocation, upload)
@@ -317,7 +317,7 @@ def test_a_restricted_user_in_the_admin_gets_the_error_and_nothing_is_written(wo
     assert response.context.get("confirm_form") is None
 
 
-def test_rows_with_the_same_dates_out_of_order_each_get_the_model_error(world):
+def test_rows_with_the_same_dates_out_of_order_each_get_the_model_error(demo):
     text = (
         HEADER
         + "DEMO,AIR,AAA Aero,2024-03-01,2024-02-01,10,,\n"
@@ -336,9 +336,9 @@ def test_rows_with_the_same_dates_out_of_order_each_get_the_model_error(world):
 
 
 def test_new_rows_get_their_history_also_when_another_session_took_ids_in_between(
-    world, analyst, monkeypatch
+    demo, analyst, monkeypatch
 ):
-    _, package, orgs = world
+    _, package, orgs = demo
     drawn = WorkshareImporter.next_ids
 
     def every_other_id(model, column, count):
