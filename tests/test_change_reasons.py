@@ -9,7 +9,6 @@ from programs.models import Contribution, Decision, Programme, TechTransferMiles
 from programs.scenarios.loading import load_scenario_files
 from tests import factories
 from tests.admin_helpers import admin_url, change_page_data, https_client
-from tests.api.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -151,8 +150,9 @@ def test_admin_delete_selected_asks_the_reason_on_its_confirmation_page(client, 
 
 
 @pytest.fixture
-def world():
-    return build_world()
+def world(world_with_every_resource):
+    """GCAP as the API tests see it (tests/worlds.py)."""
+    return world_with_every_resource
 
 
 def api_client(analyst, reason=None):

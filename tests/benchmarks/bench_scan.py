@@ -43,7 +43,7 @@ def load_seeds() -> None:
 
 def synthetic(code: str, scale: int) -> None:
     """A three-nation programme with ``scale`` × (money, work, roles, votes, transfers)."""
-    from tests.balance_world import World
+    from tests.worlds import World
 
     world = World(code=code)
     for _ in range(scale):

@@ -9,7 +9,7 @@ from programs.dashboards.formatting import as_percent
 from programs.dashboards.selectors import pair_tie
 from programs.models import Flag, Nation, Programme
 from tests.browser.conftest import PASSWORD, log_in
-from tests.dashboards_data import SCAN_OFFSETS, load_seeds_and_scan
+from tests.dashboards.data import SCAN_OFFSETS, load_seeds_and_scan
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
