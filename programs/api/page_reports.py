@@ -76,6 +76,7 @@ class PairReportView(JSONErrorsMixin, APIView):
     renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
 
     @extend_schema(
+        operation_id="pair_report",
         parameters=[PairReportQuerySerializer],
         responses=FILE_RESPONSES,
         description="The tables of the pair page (`/nations/{a}/{b}/`) as of `as_of`, a's side "
@@ -107,6 +108,7 @@ class PortfolioReportView(JSONErrorsMixin, APIView):
     renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
 
     @extend_schema(
+        operation_id="portfolio_report",
         parameters=[PortfolioReportQuerySerializer],
         responses=FILE_RESPONSES,
         description="The tables of the portfolio page: each programme's return coefficient per "
