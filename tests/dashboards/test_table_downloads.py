@@ -4,11 +4,13 @@ the signed-in user, at a constant number of queries."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.template.defaultfilters import floatformat
 from django.test import Client
@@ -76,7 +78,7 @@ PAIR_MATCHES: dict[str, Match] = {
     "tie_index": lambda cells, row: (
         cells
         == [
-            dateformat.format(_day(row["as_of"]), "j M Y"),
+            dateformat.format(datetime.date.fromisoformat(row["as_of"]), "j M Y"),
             floatformat(Decimal(row["tie_index"]), 2),
         ]
     ),
@@ -86,12 +88,6 @@ PORTFOLIO_MATCHES: dict[str, Match] = {
     "pairs": lambda cells, row: cells[0] == f"{row['a_name']} ↔ {row['b_name']}",
     "loads": lambda cells, row: row["file_name"] in cells[0],
 }
-
-
-def _day(text: str):
-    import datetime
-
-    return datetime.date.fromisoformat(text)
 
 
 def signed_in(user) -> Client:
@@ -220,6 +216,7 @@ def test_a_restricted_users_downloads_hold_only_what_their_pages_show(analyst_cl
 
 EXPORTS = [
     *[f"/api/v1/programmes/GCAP/balance/?format=csv&section={s}" for s in PROGRAMME_MATCHES],
+    "/api/v1/programmes/GCAP/balance/?format=xlsx&section=trends",
     *[f"/api/v1/pairs/JPN/GBR/?format=csv&section={s}" for s in PAIR_MATCHES],
     "/api/v1/pairs/JPN/GBR/?format=xlsx",
     *[f"/api/v1/portfolio/?format=csv&section={s}" for s in PORTFOLIO_MATCHES],
@@ -228,8 +225,6 @@ EXPORTS = [
 
 
 def _queries(client: Client, url: str) -> int:
-    from django.core.cache import caches
-
     caches["reports"].clear()
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
