@@ -14,7 +14,7 @@ from django.utils import timezone
 from programs.balance.scan import scan_all
 from programs.models import BalanceSnapshot, Flag, Nation, Organisation, Programme
 from programs.permissions import sync_groups
-from programs.scenarios import load_scenario_files
+from programs.scenarios.loading import load_scenario_files
 from tests import factories
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.yaml"))

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from programs import models
 from programs.api.reports import balance_report
-from programs.balance.metrics import global_returns, programme_balance
+from programs.balance.global_returns import global_returns
+from programs.balance.programme_balance import programme_balance
 from programs.balance.scan import scan_programme
 from tests import factories
 from tests.access_world import (

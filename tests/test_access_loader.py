@@ -8,7 +8,8 @@ from django.conf import settings
 
 from programs import models
 from programs.access import programmes_seen_in_full, released_to
-from programs.scenarios import ScenarioError, load_scenario_files
+from programs.scenarios.loading import load_scenario_files
+from programs.scenarios.results import ScenarioError
 from tests import factories
 from tests.scenario_helpers import SPEC_EXAMPLE, census, load, replace_once
 

@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from programs.balance.metrics import global_returns, programme_balance
+from programs.balance.global_returns import global_returns
+from programs.balance.programme_balance import programme_balance
 from tests import factories
 from tests.balance_world import AS_OF, World, shared_history
 

@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from programs.balance.metrics import global_returns, programme_balance
+from programs.balance.global_returns import global_returns
+from programs.balance.programme_balance import programme_balance
 from programs.models import BalanceSnapshot, Nation
 from tests import factories
 

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from programs.imports.resources import ContributionResource
 from programs.models import Contribution
-from programs.scenarios import ScenarioError, load_scenario_texts
+from programs.scenarios.loading import load_scenario_texts
+from programs.scenarios.results import ScenarioError
 from tests.admin_helpers import admin_url, https_client, programme_with_partners
 from tests.factories import UserFactory
 from tests.scenario_helpers import SPEC_EXAMPLE, census

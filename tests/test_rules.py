@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from programs.balance.metrics import global_returns, programme_balance
+from programs.balance.global_returns import global_returns
+from programs.balance.programme_balance import programme_balance
 from programs.balance.rules import REGISTRY
 from programs.balance.scan import programme_thresholds, scan_all, scan_programme
 from programs.balance.thresholds import RULE_DEFAULTS, thresholds_for

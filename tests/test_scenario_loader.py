@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 
 from programs import models
-from programs.scenarios import ScenarioError, load_scenario_texts
+from programs.scenarios.loading import load_scenario_texts
+from programs.scenarios.results import ScenarioError
 from tests import factories
 from tests.scenario_helpers import SPEC_EXAMPLE, census, load, replace_once
 

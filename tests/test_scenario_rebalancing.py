@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from programs.models import OwnershipStake, Participation
-from programs.scenarios import ScenarioError
+from programs.scenarios.results import ScenarioError
 from tests.scenario_helpers import SPEC_EXAMPLE, census, load, replace_once
 
 pytestmark = pytest.mark.django_db

@@ -8,12 +8,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programs.balance.metrics import TiePart, programme_balance
+from programs.balance.programme_balance import programme_balance
 from programs.balance.rules import REGISTRY
 from programs.balance.scan import programme_thresholds, scan_programme
+from programs.balance.tie_index import TiePart
 from programs.balance.ties import bloc_ties
 from programs.models import Flag, ThresholdOverride
-from programs.scenarios import ScenarioError
+from programs.scenarios.results import ScenarioError
 from tests import factories
 from tests.admin_helpers import admin_url, https_client
 from tests.balance_world import AS_OF, World

@@ -8,9 +8,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from gcaptrack.broker import redis_client
-from programs.balance.metrics import programme_balance
+from programs.balance.programme_balance import programme_balance
 from programs.models import Flag, LeadershipRole, Programme
-from programs.scenarios import load_scenario_texts
+from programs.scenarios.loading import load_scenario_texts
 from programs.services.scan_queue import pending_key
 from programs.whatif.evaluate import DraftRefused, evaluate_draft
 from tests import factories

@@ -4,7 +4,7 @@ the admin; releasability decides who sees a draft and what its runs show."""
 import pytest
 
 from programs.models import LeadershipRole, WhatIfDraft
-from programs.scenarios import load_scenario_files
+from programs.scenarios.loading import load_scenario_files
 from tests import factories
 from tests.access_world import restricted_user, world_with_secrets
 from tests.admin_helpers import admin_url, https_client

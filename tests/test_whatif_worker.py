@@ -7,7 +7,7 @@ import pytest
 from gcaptrack.broker import redis_client
 from gcaptrack.celery import app as celery_app
 from programs.models import Flag, LeadershipRole
-from programs.scenarios import load_scenario_files
+from programs.scenarios.loading import load_scenario_files
 from programs.whatif.evaluate import evaluate_draft
 from tests.whatif_helpers import JAPAN_TAKES_TWO_LEADS, SEEDS
 

@@ -13,7 +13,7 @@ from gcaptrack.broker import redis_client
 from gcaptrack.celery import app as celery_app
 from programs import data_version
 from programs.balance.scan import scan_all
-from programs.scenarios import load_scenario_files
+from programs.scenarios.loading import load_scenario_files
 from programs.services.scan_queue import pending_key
 from tests.scenario_helpers import census
 

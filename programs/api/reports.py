@@ -21,7 +21,7 @@ from rest_framework.generics import get_object_or_404
 from programs.access import released, released_flags, released_snapshots, viewer_nation
 from programs.api.response_cache import versioned, viewer_key
 from programs.api.serializers import BalanceReportSerializer
-from programs.balance.metrics import programme_balance
+from programs.balance.programme_balance import programme_balance
 from programs.balance.scan import programme_thresholds
 from programs.balance.ties import bloc_ties
 from programs.models import BalanceSnapshot, Flag, Programme

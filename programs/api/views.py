@@ -58,7 +58,7 @@ from programs.api.response_cache import rendered_json, viewer_key
 from programs.api.retry import is_lock_conflict, retried_on_lock_conflict
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
-from programs.balance.metrics import global_returns
+from programs.balance.global_returns import global_returns
 from programs.dashboards.exports import PROGRAMME_SECTIONS, programme_tables
 from programs.dashboards.selectors import programme_page
 from programs.models import (

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from programs.balance.metrics import GlobalReturn, NationBalance, PairBalance, ProgrammeBalance
+from programs.balance.global_returns import GlobalReturn
+from programs.balance.programme_balance import NationBalance, PairBalance, ProgrammeBalance
 from programs.balance.thresholds import RULE_DEFAULTS
 from programs.balance.ties import tie_ratio, tie_state
 

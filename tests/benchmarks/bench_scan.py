@@ -36,7 +36,7 @@ from programs.models import Programme  # noqa: E402
 
 
 def load_seeds() -> None:
-    from programs.scenarios.loader import load_scenario_files
+    from programs.scenarios.loading import load_scenario_files
 
     load_scenario_files(sorted((ROOT / "seeds").glob("*.yaml")))
 

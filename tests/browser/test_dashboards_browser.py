@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from programs.balance.metrics import programme_balance
+from programs.balance.programme_balance import programme_balance
 from programs.dashboards.formatting import as_percent
 from programs.dashboards.selectors import pair_tie
 from programs.models import Flag, Nation, Programme
