@@ -13,15 +13,22 @@ import json
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.http import FileResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rest_framework import renderers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from programs.spreadsheets import escape_formula
+
+if TYPE_CHECKING:
+    from programs.dashboards.exports import Table
 
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -133,3 +140,32 @@ class XLSXRenderer(renderers.BaseRenderer):
         rows = rows_of(data)
         with write_xlsx([("data", columns_of(rows), rows, set())]) as output:
             return output.read()
+
+
+SECTION_FOR_CSV = "A CSV file holds one table: name it with section ({choices})."
+
+
+def table_response(
+    tables: "dict[str, Table]", fmt: str, section: str | None, name: str
+) -> HttpResponseBase:
+    """One table as CSV, one or every table as an XLSX workbook, or every table's rows as JSON
+    by section name (``fmt`` as DRF's negotiation picked it)."""
+    if fmt == "csv":
+        if section is None:
+            raise ValidationError({"section": [SECTION_FOR_CSV.format(choices=", ".join(tables))]})
+        chosen = tables[section]
+        response: HttpResponseBase = StreamingHttpResponse(
+            stream_csv(chosen.columns, chosen.rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}-{section}.csv"'
+        return response
+    if fmt == "xlsx":
+        names = [section] if section else list(tables)
+        sheets: list[tuple[str, Sequence[str], Iterable[dict], set[str]]] = [
+            (sheet, tables[sheet].columns, tables[sheet].rows, set()) for sheet in names
+        ]
+        response = FileResponse(write_xlsx(sheets), content_type=XLSX_MEDIA_TYPE)
+        stem = f"{name}-{section}" if section else name
+        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+        return response
+    return Response({sheet: chosen.rows for sheet, chosen in tables.items()})

@@ -36,6 +36,7 @@ from programs.balance.global_returns import GlobalReturn
 from programs.balance.programme_balance import NationBalance, PairBalance, ProgrammeBalance
 from programs.balance.ties import BlocTie
 from programs.bounds import validate_day
+from programs.dashboards.exports import PROGRAMME_SECTIONS
 from programs.models import (
     Agreement,
     ApiToken,
@@ -724,6 +725,10 @@ class BalanceReportSerializer(_ReportTotals):  # type: ignore[valid-type, misc]
     )
 
 
+#: The balance report's own tables (``?format=csv&section=``; the XLSX's sheets).
+REPORT_SECTIONS = ("nations", "pairs", "bloc_ties", "open_flags")
+
+
 class BalanceQuerySerializer(serializers.Serializer):
     as_of = serializers.DateField(
         required=False,
@@ -731,9 +736,16 @@ class BalanceQuerySerializer(serializers.Serializer):
         help_text="Compute the metrics as of this day (default today).",
     )
     section = serializers.ChoiceField(
-        choices=["nations", "pairs", "bloc_ties", "open_flags"],
-        default="nations",
-        help_text="For ?format=csv: which table to return (XLSX has every one as a sheet).",
+        choices=[*REPORT_SECTIONS, *PROGRAMME_SECTIONS],
+        required=False,
+        help_text="For ?format=csv: which table to return (default `nations`); for "
+        "?format=xlsx: one sheet of that table (without it, a sheet for each of the report's "
+        "nations, pairs, bloc_ties and open_flags). The report's own tables: `nations`, "
+        "`pairs`, `bloc_ties` (every nation against every bloc of two others), `open_flags`. "
+        "The programme page's other tables, with the rows the page shows: "
+        + "; ".join(f"`{name}`: {what}" for name, what in PROGRAMME_SECTIONS.items())
+        + ". The page lists only blocs with a strong tie: its Download link asks for "
+        "`strong_bloc_ties`.",
     )
 
 

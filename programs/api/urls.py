@@ -1,10 +1,10 @@
 """URLs of /api/v1/ (included from gcaptrack.urls under the ``api`` namespace)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from programs.api import changes, subscriptions, views, webhooks, whatif
+from programs.api import changes, page_reports, subscriptions, views, webhooks, whatif
 
 app_name = "api"
 
@@ -33,6 +33,12 @@ urlpatterns = [
     path("what-if/", whatif.WhatIfView.as_view(), name="what-if"),
     path("global-returns/", views.GlobalReturnsView.as_view(), name="global-returns"),
     path("changes/", changes.ChangeLogView.as_view(), name="changes"),
+    re_path(
+        r"^pairs/(?P<a>[A-Z]{3})/(?P<b>[A-Z]{3})/$",
+        page_reports.PairReportView.as_view(),
+        name="pair-report",
+    ),
+    path("portfolio/", page_reports.PortfolioReportView.as_view(), name="portfolio-report"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from a URL instead of inline, so the content
     # security policy can keep script-src 'self'.

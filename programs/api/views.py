@@ -50,14 +50,17 @@ from programs.api.renderers import (
     XLSXRenderer,
     columns_of,
     stream_csv,
+    table_response,
     write_xlsx,
 )
-from programs.api.reports import balance_report_data, balance_report_key
+from programs.api.reports import balance_report_data, balance_report_key, visible_programme
 from programs.api.response_cache import rendered_json, viewer_key
 from programs.api.retry import is_lock_conflict, retried_on_lock_conflict
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
 from programs.balance.global_returns import global_returns
+from programs.dashboards.exports import PROGRAMME_SECTIONS, programme_tables
+from programs.dashboards.selectors import programme_page
 from programs.models import (
     Agreement,
     ApiToken,
@@ -369,8 +372,11 @@ class ProgrammeViewSet(TrackedViewSet):
         description=(
             "Every SPEC §2 metric per nation and pair of nations, computed now as of `as_of`, "
             "with the open and acknowledged flags of the last scan (`last_scan_at`). "
-            "`?format=csv` returns one table (`section`); `?format=xlsx` a workbook with the "
-            "sheets nations, pairs, bloc_ties and open_flags."
+            "`?format=csv` returns one table (`section`, default nations); `?format=xlsx` a "
+            "workbook with the sheet of `section`, or without it the sheets nations, pairs, "
+            "bloc_ties and open_flags. The sections of the programme page's other tables "
+            "(outvoted, agreement, transfers, strong_bloc_ties, trends, provenance) are read "
+            "from the page's own selector, as of `as_of`, for CSV and XLSX."
         ),
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
@@ -392,13 +398,21 @@ class ProgrammeViewSet(TrackedViewSet):
         if fmt == "json":
             key = balance_report_key(code, as_of, request.user, version)
             return rendered_json(request, key, report)
+        section = query.get("section")
+        if fmt in EXPORT_FORMATS and section in PROGRAMME_SECTIONS:
+            programme = visible_programme(code, request.user)
+            self.check_object_permissions(request, programme)
+            page = programme_page(programme, as_of, request.user)
+            return table_response(
+                {section: programme_tables(page)[section]}, fmt, section, f"balance-{code}"
+            )
         data = report()
         if fmt == "csv":
-            return Response(list(data[query["section"]]))
+            return Response(list(data[section or "nations"]))
         if fmt == "xlsx":
             sheets = [
-                (section, columns_of(data[section]), data[section], set())
-                for section in ("nations", "pairs", "bloc_ties", "open_flags")
+                (name, columns_of(data[name]), data[name], set())
+                for name in ([section] if section else serializers.REPORT_SECTIONS)
             ]
             response = FileResponse(write_xlsx(sheets), content_type=XLSX_MEDIA_TYPE)
             response["Content-Disposition"] = f'attachment; filename="balance-{code}.xlsx"'

@@ -1,6 +1,7 @@
 """*Download* links of the dashboards' tables: the API's own export of the same rows, with the
 page's filters, so a table downloaded is the table shown (every row, not one page)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.http import QueryDict
@@ -29,3 +30,11 @@ def downloads(api_path: str, filters: QueryDict | dict, **extra: str) -> list[Do
         query["format"] = fmt
         links.append(Download(label, f"{api_path}?{query.urlencode()}"))
     return links
+
+
+def section_downloads(
+    api_path: str, sections: Iterable[str], filters: dict
+) -> dict[str, list[Download]]:
+    """The links of each of a page's tables: ``api_path`` with ``filters`` and the table's
+    ``section``."""
+    return {section: downloads(api_path, {**filters, "section": section}) for section in sections}

@@ -27,7 +27,8 @@ from programs.access import released, released_flags
 from programs.balance.flags import ACKNOWLEDGE_PERMISSION, FlagStateError, acknowledge_flag
 from programs.bounds import parse_day
 from programs.dashboards import selectors
-from programs.dashboards.downloads import downloads
+from programs.dashboards.downloads import downloads, section_downloads
+from programs.dashboards.exports import PAIR_SECTIONS, PORTFOLIO_SECTIONS, PROGRAMME_SECTIONS
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
 from programs.dashboards.forms import (
     AcknowledgeForm,
@@ -76,6 +77,9 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             page=data,
             nav="portfolio",
             global_downloads=downloads(reverse("api:global-returns"), {}),
+            section_downloads=section_downloads(
+                reverse("api:portfolio-report"), PORTFOLIO_SECTIONS, {}
+            ),
         ),
     )
 
@@ -108,6 +112,9 @@ def programme(request: HttpRequest, code: str) -> HttpResponse:
             ),
             flag_downloads=downloads(
                 reverse("api:flag-list"), {"programme": item.code, "status": "live"}
+            ),
+            section_downloads=section_downloads(
+                balance_url, PROGRAMME_SECTIONS, {"as_of": page["as_of"].isoformat()}
             ),
         ),
     )
@@ -143,7 +150,15 @@ def pair(request: HttpRequest, a: str, b: str) -> HttpResponse:
     return render(
         request,
         "dashboards/pair.html",
-        _chart_context(page=page, nav="pairs"),
+        _chart_context(
+            page=page,
+            nav="pairs",
+            section_downloads=section_downloads(
+                reverse("api:pair-report", args=[a, b]),
+                PAIR_SECTIONS,
+                {"as_of": page["today"].isoformat()},
+            ),
+        ),
     )
 
 

@@ -41,6 +41,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from programs import access, models, notifications
+from programs.dashboards.exports import PAIR_SECTIONS, PORTFOLIO_SECTIONS, PROGRAMME_SECTIONS
 from programs.services.hidden_dependants import REFUSAL
 from tests.access.caveat_world import AS_OF, NATIONS, CaveatWorld
 
@@ -377,6 +378,7 @@ def check_api(case: Case, name: str, route: Route) -> None:
                 f"?as_of={AS_OF}",
                 f"?as_of={AS_OF}&format=csv&section=nations",
                 f"?as_of={AS_OF}&format=xlsx",  # every section: nations, pairs, open_flags
+                *[f"?as_of={AS_OF}&format=csv&section={section}" for section in PROGRAMME_SECTIONS],
             ]
         for query in queries:
             response = case.request(method, url + query, data=data if method == "POST" else None)
@@ -415,8 +417,26 @@ def check_api_create(case: Case, url: str, view_class) -> None:
             )
 
 
+#: Page reports: every table as JSON, and each one's CSV and XLSX.
+PAGE_REPORTS = {
+    "api:pair-report": PAIR_SECTIONS,
+    "api:portfolio-report": PORTFOLIO_SECTIONS,
+}
+
+
 def check_api_plain(case: Case, name: str, route: Route) -> None:
-    if "<" in route.route:
+    if name in PAGE_REPORTS:
+        urls = (
+            [reverse(name, args=[a, b]) for a in NATIONS for b in NATIONS if a < b]
+            if "<" in route.route
+            else [reverse(name)]
+        )
+        for url in urls:
+            case.request("GET", f"{url}?as_of={AS_OF}" if "<" in route.route else url)
+            case.request("GET", f"{url}?format=xlsx")
+            for section in PAGE_REPORTS[name]:
+                case.request("GET", f"{url}?format=csv&section={section}")
+    elif "<" in route.route:
         kwargs = {"task_id": "00000000-0000-0000-0000-000000000000"}
         case.request("GET", reverse(name, kwargs=kwargs))
     else:

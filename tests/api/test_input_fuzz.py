@@ -80,6 +80,7 @@ def test_the_schema_has_what_the_fuzzers_cover():
     assert len(BODY_OPERATIONS) >= 39
     assert {path for _, path, _, _ in DATE_PARAMETERS} >= {
         "/api/v1/programmes/{code}/balance/",
+        "/api/v1/pairs/{a}/{b}/",
         "/api/v1/flags/",
     }
     assert ("POST", "/api/v1/programmes/{code}/scan/", "as_of", "date") in DATE_FIELDS
@@ -96,7 +97,11 @@ def api_client(world, analyst):
 
 
 def concrete(client, path: str) -> str:
-    """The path with ``{id}`` or ``{code}`` filled from the first record its list shows."""
+    """The path with ``{id}`` or ``{code}`` filled from the first record its list shows (a pair
+    report's ``{a}`` and ``{b}`` from the first two nations)."""
+    if "{a}/{b}" in path:
+        nations = client.get("/api/v1/nations/", **HTTPS).json()["results"]
+        return path.replace("{a}", nations[0]["code"]).replace("{b}", nations[1]["code"])
     match = re.search(r"\{(\w+)\}", path)
     if not match:
         return path
