@@ -9,8 +9,8 @@ import pytest
 from programs.dashboards.exports import PAIR_SECTIONS, PORTFOLIO_SECTIONS, PROGRAMME_SECTIONS
 from programs.models import Nation
 from tests import factories
-from tests.access_world import world_with_secrets
 from tests.dashboards.tables import csv_table, xlsx_sheets
+from tests.worlds import restricted_user
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +21,8 @@ def _plain_http(settings):
 
 
 @pytest.fixture
-def world(db):
-    return world_with_secrets()
+def world(world_with_secrets):
+    return world_with_secrets
 
 
 def test_the_pair_report_gives_every_table_of_the_pair_page_as_json(analyst_client, world):
@@ -110,8 +110,6 @@ def test_the_pair_report_is_as_of_the_day_asked(analyst_client, world):
 
 def test_a_hidden_programme_section_answers_like_a_missing_one(world):
     from django.test import Client
-
-    from tests.access_world import restricted_user
 
     client = Client()
     client.force_login(restricted_user(Nation.objects.get(code="JPN"), groups=["analyst"]))

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.access_world import world_with_secrets
 from tests.browser.conftest import PASSWORD, log_in
 from tests.factories import UserFactory
 
@@ -15,8 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def analyst_user():
-    world_with_secrets()
+def analyst_user(world_with_secrets):
     return UserFactory(username="ana", groups=["analyst"], password=PASSWORD)
 
 

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import dateformat
 
 from programs.models import Nation, Programme
-from tests.access_world import restricted_user, world_with_secrets
+from tests.dashboards.data import add_synthetic_rows, load_seeds_and_scan
 from tests.dashboards.tables import (
     Block,
     block_with_links,
@@ -26,7 +26,7 @@ from tests.dashboards.tables import (
     page_blocks,
     xlsx_sheets,
 )
-from tests.dashboards_data import add_synthetic_rows, load_seeds_and_scan
+from tests.worlds import restricted_user
 
 pytestmark = pytest.mark.django_db
 
@@ -186,8 +186,10 @@ def test_every_portfolio_table_downloads_the_rows_it_shows(analyst_client):
     check_downloads(analyst_client, "/", PORTFOLIO_MATCHES, {})
 
 
-def test_a_restricted_users_downloads_hold_only_what_their_pages_show(analyst_client):
-    world = world_with_secrets()
+def test_a_restricted_users_downloads_hold_only_what_their_pages_show(
+    analyst_client, world_with_secrets
+):
+    world = world_with_secrets
     japanese = signed_in(restricted_user(world.nations["JPN"], groups=["analyst"]))
     secrets = ("UK–Italy defence MoU", "Secret lead", "TORNADO", "Tornado")
 
