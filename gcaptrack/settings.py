@@ -287,6 +287,9 @@ WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 5)
 DIGEST_CRON = env_str("DIGEST_CRON", "0 6 * * *")
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+# Change reasons in a text column: the admin and the API bound their length
+# (programs.change_reasons.REASON_MAX_LENGTH), not a 100-character database column.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # REST API (programs.api): token or session authentication, model permissions, per-user
 # throttling. Rates are "<number>/<second|minute|hour|day>".

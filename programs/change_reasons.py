@@ -9,7 +9,9 @@ imports set their own reason on each record ("scenario gcap.yaml", "spreadsheet 
 which is kept.
 
 A reason is required for the records that move the balance (:data:`REASON_REQUIRED_MODELS`);
-elsewhere it is optional.
+elsewhere it is optional. History keeps it in a text column
+(``SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD``), so its length is bounded here, by
+:data:`REASON_MAX_LENGTH`, where the admin and the API take it, not by the database.
 """
 
 from collections.abc import Iterator
@@ -34,8 +36,8 @@ REASON_REQUIRED_MODELS: tuple[type[models.Model], ...] = (
     m.Agreement,
 )
 
-#: The length of ``history_change_reason`` on every historical table.
-REASON_MAX_LENGTH = 100
+#: The longest reason the admin and the API take (a paragraph: the source and what it says).
+REASON_MAX_LENGTH = 1000
 
 HEADER = "X-Change-Reason"
 FIELD = "change_reason"
@@ -56,7 +58,7 @@ def required_message(model: type[models.Model]) -> str:
 
 
 def too_long_message() -> str:
-    return f"A change reason has at most {REASON_MAX_LENGTH} characters."
+    return f"A change reason has at most {REASON_MAX_LENGTH:,} characters."
 
 
 def clean_reason(text: str | None) -> str:

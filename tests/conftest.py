@@ -7,7 +7,7 @@ from django.test.signals import template_rendered
 
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.celery_fixtures", "tests.skip_guard"]
+pytest_plugins = ["tests.celery_fixtures", "tests.skip_guard", "tests.worlds"]
 PLAIN_STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 

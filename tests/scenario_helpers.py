@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.apps import apps
 
-from programs.scenarios import load_scenario_texts
+from programs.scenarios.loading import load_scenario_texts
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 SPEC_EXAMPLE = (SCENARIOS / "spec_example.yaml").read_text()

@@ -2,6 +2,7 @@
 through the README's command. Its figures are not checked against targets here (benchmarks
 never fail CI on a slow machine), only that each item measured something."""
 
+import datetime
 import importlib.util
 import json
 import os
@@ -69,6 +70,16 @@ def test_rounds_report_the_median_ratio_and_the_worst_tail():
     assert compared["non_2xx"] == 2  # from a round other than the median's
     assert compared["rounds"] == pairs
     assert load_runner().compare_rounds(pairs[:2])["throughput_ratio"] == 0.5  # the lower
+
+
+@pytest.mark.parametrize("organisations", [1, 3, 7, 40])
+def test_the_import_item_s_rows_fall_within_the_days_an_import_accepts(organisations):
+    from programs.bounds import EARLIEST_DAY, LATEST_DAY
+
+    rows = 50_000
+    first = load_runner().first_import_day(rows, organisations)
+    last = first + datetime.timedelta(days=(rows - 1) // organisations)
+    assert first >= EARLIEST_DAY and last <= LATEST_DAY
 
 
 @pytest.fixture

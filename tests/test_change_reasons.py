@@ -6,10 +6,9 @@ from decimal import Decimal
 import pytest
 
 from programs.models import Contribution, Decision, Programme, TechTransferMilestone
-from programs.scenarios import load_scenario_files
+from programs.scenarios.loading import load_scenario_files
 from tests import factories
 from tests.admin_helpers import admin_url, change_page_data, https_client
-from tests.api.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +38,9 @@ def test_admin_refuses_a_contribution_change_without_a_reason_and_keeps_the_give
     refused = client.post(url, data)
 
     assert refused.status_code == 200
-    assert refused.context["adminform"].form.errors["change_reason"] == ["This field is required."]
+    assert refused.context["adminform"].form.errors["change_reason"] == [
+        f"{REQUIRED}: say why (e.g. the source of the new figure)."
+    ]
     assert "Change reason" in refused.text
     contribution.refresh_from_db()
     assert contribution.amount == 100
@@ -149,8 +150,9 @@ def test_admin_delete_selected_asks_the_reason_on_its_confirmation_page(client, 
 
 
 @pytest.fixture
-def world():
-    return build_world()
+def world(world_with_every_resource):
+    """GCAP as the API tests see it (tests/worlds.py)."""
+    return world_with_every_resource
 
 
 def api_client(analyst, reason=None):
@@ -234,15 +236,6 @@ def test_api_gives_the_reason_to_nested_votes_too(world, analyst):
     assert vote.history.latest().history_change_reason == "minutes of the board"
 
 
-def test_api_refuses_a_reason_longer_than_history_keeps(world, analyst):
-    response = api_client(analyst, reason="x" * 101).post(
-        "/api/v1/contributions/", contribution_body(world), format="json"
-    )
-
-    assert response.status_code == 400
-    assert response.json()["change_reason"] == ["A change reason has at most 100 characters."]
-
-
 def test_api_writes_to_an_organisation_need_no_reason(world, analyst):
     response = api_client(analyst).post(
         "/api/v1/organisations/",
@@ -289,3 +282,254 @@ def test_admin_revert_to_a_past_version_needs_a_reason_and_keeps_it(client, cont
     contribution.refresh_from_db()
     assert contribution.amount == 100
     assert contribution.history.latest().history_change_reason == "the first figure was right"
+
+
+# --- every error in one answer ---------------------------------------------------------------
+
+
+def contribution_state() -> tuple[list, int]:
+    """The contributions as stored, and how many historical rows they have."""
+    return list(Contribution.objects.order_by("pk").values()), Contribution.history.count()
+
+
+def test_api_names_every_bad_field_and_the_missing_reason_in_one_answer(world, analyst):
+    api = api_client(analyst)
+    before = contribution_state()
+
+    response = api.post(
+        "/api/v1/contributions/",
+        contribution_body(world, nation="ZZZ", amount="lots"),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert sorted(errors) == ["amount", "change_reason", "nation"]
+    assert errors["change_reason"][0].startswith(REQUIRED)
+    assert contribution_state() == before
+
+
+def test_api_patch_without_a_reason_names_it_with_the_bad_fields(world, analyst):
+    contribution = world.records["contribution"]
+    before = contribution_state()
+
+    response = api_client(analyst).patch(
+        f"/api/v1/contributions/{contribution.pk}/",
+        {"amount": "lots", "period_start": "someday"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert sorted(response.json()) == ["amount", "change_reason", "period_start"]
+    assert contribution_state() == before
+
+
+def test_api_names_the_missing_reason_with_the_records_own_checks(world, analyst):
+    """A record-level error (an end before the start, checked by the model's ``clean()``) is
+    reported with the missing reason too, not after it is fixed."""
+    contribution = world.records["contribution"]
+    before = contribution_state()
+
+    response = api_client(analyst).patch(
+        f"/api/v1/contributions/{contribution.pk}/",
+        {"period_start": "2030-01-01", "period_end": "2029-01-01"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert sorted(errors) == ["change_reason", "period_end"]
+    assert errors["period_end"] == ["period_end must not be before period_start."]
+    assert errors["change_reason"][0].startswith(REQUIRED)
+    assert contribution_state() == before
+
+
+def test_api_needs_a_reason_to_replace_a_bodys_seats_but_not_to_rename_it(world, analyst):
+    body = world.records["decision-body"]
+    api = api_client(analyst)
+    seats = [{"nation": code, "votes": 1} for code in ("GBR", "JPN", "ITA")]
+
+    refused = api.patch(f"/api/v1/decision-bodies/{body.pk}/", {"seats": seats}, format="json")
+    renamed = api.patch(f"/api/v1/decision-bodies/{body.pk}/", {"name": "Board"}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["change_reason"][0].startswith(
+        "A change reason is required for changes to seats"
+    )
+    assert renamed.status_code == 200, renamed.content
+
+
+def test_admin_change_form_shows_the_bad_field_and_the_missing_reason_together(
+    client, contribution
+):
+    url = admin_url(Contribution, "change", contribution.pk)
+    data = change_page_data(client, url, {})
+
+    refused = client.post(url, {**data, "amount": "lots"})
+
+    assert refused.status_code == 200
+    errors = refused.context["adminform"].form.errors
+    assert sorted(errors) == ["amount", "change_reason"]
+    assert errors["amount"] == ["Enter a number."]
+    assert "Enter a number." in refused.text
+    assert REQUIRED in refused.text
+    contribution.refresh_from_db()
+    assert contribution.amount == 100
+
+
+def test_admin_programme_form_shows_its_bad_field_and_its_inlines_missing_reason_together(
+    client, contribution
+):
+    programme = contribution.programme
+    url = admin_url(Programme, "change", programme.pk)
+    data = change_page_data(client, url, {"contributions": {"0-amount": "300"}})
+
+    refused = client.post(url, {**data, "name": ""})
+
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["name"] == ["This field is required."]
+    assert REQUIRED in refused.text
+    contribution.refresh_from_db()
+    assert contribution.amount == 100
+
+
+def test_admin_programme_form_shows_its_inlines_set_check_and_missing_reason_together(client):
+    programme = factories.ProgrammeFactory(code="DEMO")
+    for code in ("AAA", "BBB"):
+        nation = factories.NationFactory(code=code)
+        factories.ParticipationFactory(programme=programme, nation=nation, agreed_share=40)
+    url = admin_url(Programme, "change", programme.pk)
+    shares = {"0-agreed_share": "60", "1-agreed_share": "60"}
+    data = change_page_data(client, url, {"participations": shares})
+
+    refused = client.post(url, data)
+
+    assert refused.status_code == 200
+    assert "Agreed shares sum to 120%, over 100%." in refused.text
+    assert "A change reason is required for changes to participations" in refused.text
+    assert sorted(programme.participations.values_list("agreed_share", flat=True)) == [40, 40]
+
+
+# --- long reasons ----------------------------------------------------------------------------
+
+LONG_REASON = (
+    "Japanese Ministry of Defense budget request for fiscal 2030, table 4, line 12, read "
+    "together with the trilateral memorandum of 2029 on the phasing of development funding. " * 4
+)[:600]
+TOO_LONG = "A change reason has at most 1,000 characters."
+
+
+def test_a_long_reason_is_kept_in_full_and_shown_in_the_change_log(world, analyst):
+    assert len(LONG_REASON) == 600
+    api = api_client(analyst, reason=LONG_REASON)
+
+    created = api.post("/api/v1/contributions/", contribution_body(world), format="json")
+
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    assert Contribution.history.get(id=pk).history_change_reason == LONG_REASON
+    listed = api.get("/api/v1/changes/", {"model": "contribution"}).json()["results"][0]
+    assert (listed["object_id"], listed["reason"]) == (pk, LONG_REASON)
+    page = https_client(analyst).get("/changes/", {"model": "contribution"})
+    assert page.status_code == 200
+    assert LONG_REASON in page.text
+
+
+def test_admin_keeps_a_long_reason_in_full(client, contribution):
+    url = admin_url(Contribution, "change", contribution.pk)
+    data = change_page_data(client, url, {})
+
+    saved = client.post(url, {**data, "amount": "250", "change_reason": LONG_REASON})
+
+    assert saved.status_code == 302
+    assert contribution.history.latest().history_change_reason == LONG_REASON
+
+
+@pytest.mark.parametrize("sent_as", ["header", "body"])
+def test_api_refuses_a_reason_beyond_the_bound_naming_it(world, analyst, sent_as):
+    reason = "x" * 1001
+    if sent_as == "header":
+        api, body = api_client(analyst, reason=reason), contribution_body(world)
+    else:
+        api, body = api_client(analyst), contribution_body(world, change_reason=reason)
+    before = contribution_state()
+
+    response = api.post("/api/v1/contributions/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"change_reason": [TOO_LONG]}
+    assert contribution_state() == before
+
+
+def test_api_takes_a_reason_at_the_bound_even_where_it_is_optional(world, analyst):
+    organisation = {"name": "Avio Aero", "nation": "ITA", "kind": "prime"}
+
+    too_long = api_client(analyst, reason="x" * 1001).post(
+        "/api/v1/organisations/", organisation, format="json"
+    )
+    at_the_bound = api_client(analyst, reason="x" * 1000).post(
+        "/api/v1/organisations/", organisation, format="json"
+    )
+
+    assert (too_long.status_code, too_long.json()) == (400, {"change_reason": [TOO_LONG]})
+    assert at_the_bound.status_code == 201, at_the_bound.content
+
+
+def test_admin_refuses_a_reason_beyond_the_bound_naming_it(client, contribution):
+    url = admin_url(Contribution, "change", contribution.pk)
+    data = change_page_data(client, url, {})
+
+    refused = client.post(url, {**data, "amount": "250", "change_reason": "x" * 1001})
+
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["change_reason"] == [TOO_LONG]
+    assert TOO_LONG in refused.text
+    contribution.refresh_from_db()
+    assert contribution.amount == 100
+
+
+def test_admin_deletion_refuses_a_reason_beyond_the_bound(client, contribution):
+    url = admin_url(Contribution, "delete", contribution.pk)
+    assert 'maxlength="1000"' in client.get(url).text
+
+    refused = client.post(url, {"post": "yes", "change_reason": "x" * 1001}, follow=True)
+
+    assert f"Nothing was deleted. {TOO_LONG}" in refused.text
+    assert Contribution.objects.filter(pk=contribution.pk).exists()
+
+
+# --- scenario loads and imports keep their own reasons ----------------------------------------
+
+
+def test_a_scenario_file_with_a_long_name_keeps_it_in_its_reason(tmp_path, world):
+    name = "gcap-" + "japanese-budget-request-fiscal-2030-" * 4 + "revised.yaml"
+    assert len(f"scenario {name}") > 100
+    scenario = tmp_path / name
+    scenario.write_text(
+        "format: gcaptrack-scenario/1\n"
+        "contributions:\n"
+        "  - {programme: GCAP, nation: ITA, period_start: 2031-01-01, amount: 5}\n"
+    )
+
+    load_scenario_files([scenario])
+
+    created = Contribution.objects.get(period_start="2031-01-01")
+    assert created.history.get().history_change_reason == f"scenario {name}"
+
+
+def test_an_import_keeps_its_own_reason_inside_an_admin_reason(world, analyst):
+    from programs.change_reasons import change_reason
+    from programs.imports.bulk import ContributionImporter
+
+    header = ["programme", "nation", "period_start", "period_end", "amount", "source", "confidence"]
+    row = ["GCAP", "ITA", "2032-01-01", "", "7", "Budget", ""]
+    name = "italian-budget-" * 8 + "2032.csv"
+
+    with change_reason("ignored"):
+        outcome = ContributionImporter(analyst, file_name=name).run(
+            header, [[value] for value in row], dry_run=False
+        )
+
+    assert outcome.written
+    created = Contribution.objects.get(period_start="2032-01-01")
+    assert created.history.get().history_change_reason == f"spreadsheet import {name}"

@@ -20,7 +20,7 @@ from programs.access import programmes_seen_in_full, released_to
 from programs.balance.scan import scan_all
 from programs.management.commands.demo import seed_files
 from programs.models import Flag, Nation, Programme
-from programs.scenarios import load_scenario_files
+from programs.scenarios.loading import load_scenario_files
 from tests.factories import ClearanceFactory
 from tests.scenario_helpers import census
 

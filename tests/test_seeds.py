@@ -9,7 +9,7 @@ from django.conf import settings
 
 from programs import models
 from programs.balance.scan import scan_programme
-from programs.scenarios import load_scenario_files
+from programs.scenarios.loading import load_scenario_files
 from tests.scenario_helpers import census
 
 pytestmark = pytest.mark.django_db

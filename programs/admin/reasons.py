@@ -4,8 +4,11 @@ The reason is a field of the change form (``change_reason``), of the action bar 
 and of the deletion confirmation pages. It is required for the records that move the balance
 (``programs.change_reasons.REASON_REQUIRED_MODELS``), also when they are edited as inlines of a
 record that does not need one (a programme's contributions); a write without it is refused with
-a message naming it, and nothing is saved. The write then runs inside
-``programs.change_reasons.change_reason``, so every historical row it produces keeps the reason.
+a message naming it, and nothing is saved. On a change form the missing or too long reason is
+one more error of the form, shown with every other field's and inline's in the same response; a
+bulk action or a deletion, whose only input is the reason, comes back with the message. The
+write then runs inside ``programs.change_reasons.change_reason``, so every historical row it
+produces keeps the reason.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -17,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 
 from programs.change_reasons import (
     FIELD,
@@ -25,25 +29,43 @@ from programs.change_reasons import (
     clean_reason,
     reason_error,
     reason_required,
+    required_message,
+    too_long_message,
 )
 
 HELP_TEXT = "Why you make this change (kept in the record's history)."
 
 
 def reason_field(model: type[Model]) -> forms.CharField:
+    """The form's reason, required for ``model`` when it moves the balance: its error shows
+    beside the field, with the form's other errors."""
     return forms.CharField(
         label="Change reason",
         required=reason_required(model),
         max_length=REASON_MAX_LENGTH,
-        help_text=HELP_TEXT,
-        widget=forms.TextInput(attrs={"size": 80}),
+        help_text=f"{HELP_TEXT} At most {REASON_MAX_LENGTH:,} characters.",
+        error_messages={"required": required_message(model), "max_length": too_long_message()},
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
     )
 
 
 class ReasonActionForm(helpers.ActionForm):
     """The action bar with a reason for the bulk action."""
 
-    change_reason = forms.CharField(label="Reason", required=False, max_length=REASON_MAX_LENGTH)
+    change_reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        error_messages={"max_length": too_long_message()},
+    )
+
+
+class DeletionReasonForm(forms.Form):
+    """The reason field of the deletion confirmation pages."""
+
+    def __init__(self, model: type[Model], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[FIELD] = reason_field(model)
 
 
 def posted_reason(request: HttpRequest) -> str:
@@ -54,16 +76,22 @@ def posted_reason(request: HttpRequest) -> str:
 
 
 def with_reason_check(formset: type[BaseFormSet], model: type[Model]) -> type[BaseFormSet]:
-    """The inline formset, refusing changed rows of ``model`` without the form's reason."""
+    """The inline formset, refusing changed rows of ``model`` without the form's reason (a
+    reason too long is the form field's own error)."""
     if not reason_required(model):
         return formset
 
     def clean(self: Any) -> None:
-        formset.clean(self)
+        errors = []
+        try:
+            formset.clean(self)  # the rows' checks as a set (shares over 100 %), shown too
+        except ValidationError as error:
+            errors.extend(error.error_list)
         changed = any(form.has_changed() for form in self.forms)
-        error = reason_error(model, self.data.get(FIELD))
-        if changed and error:
-            raise ValidationError(error, code="change_reason")
+        if changed and not clean_reason(self.data.get(FIELD)):
+            errors.append(ValidationError(required_message(model), code="change_reason"))
+        if errors:
+            raise ValidationError(errors)
 
     return type(formset.__name__, (formset,), {"clean": clean})
 
@@ -132,7 +160,8 @@ class ChangeReasonAdminMixin(_ModelAdmin):
                 self.message_user(request, f"Nothing was deleted. {error}", messages.ERROR)
                 return HttpResponseRedirect(request.get_full_path())
         with change_reason(reason):
-            return super().delete_view(request, *args, **kwargs)
+            response = super().delete_view(request, *args, **kwargs)
+        return self._with_reason_form(response, reason)
 
     def response_action(
         self, request: HttpRequest, queryset: QuerySet, *args: Any, **kwargs: Any
@@ -151,4 +180,13 @@ class ChangeReasonAdminMixin(_ModelAdmin):
             self.message_user(request, f"Nothing changed. {error}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
         with change_reason(reason):
-            return super().response_action(request, queryset, *args, **kwargs)
+            response = super().response_action(request, queryset, *args, **kwargs)
+        return self._with_reason_form(response, reason) if response is not None else None
+
+    def _with_reason_form(self, response: HttpResponse, reason: str) -> HttpResponse:
+        """A deletion confirmation page, with the reason field to fill (the action bar's
+        reason, when one was typed there)."""
+        if isinstance(response, TemplateResponse) and response.context_data is not None:
+            form = DeletionReasonForm(self.model, initial={FIELD: reason})
+            response.context_data["reason_form"] = form
+        return response

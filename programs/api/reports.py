@@ -21,7 +21,7 @@ from programs.access import released, viewer_nation
 from programs.api.response_cache import versioned, viewer_key
 from programs.api.serializers import BalanceReportSerializer
 from programs.balance.flags import LIVE
-from programs.balance.metrics import programme_balance
+from programs.balance.programme_balance import programme_balance
 from programs.balance.scan import programme_thresholds
 from programs.balance.ties import bloc_ties
 from programs.flags.selectors import last_scan_at, visible_flags

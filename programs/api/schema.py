@@ -125,7 +125,8 @@ class AutoSchema(BaseAutoSchema):
                     "description": "Why the record changes, kept in its history (or a "
                     "`change_reason` field in the body). Required for contributions, workshare, "
                     "participations, leadership roles, seats, decisions, votes, tech transfers "
-                    "and agreements: without it, 400 naming `change_reason`.",
+                    "and agreements: without it, 400 naming `change_reason` with any other "
+                    "bad field.",
                 }
             )
         if self._conditional() and action == "retrieve":

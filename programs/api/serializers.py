@@ -31,7 +31,9 @@ from programs.access import (
     released,
     validation_errors_by_field,
 )
-from programs.balance.metrics import GlobalReturn, NationBalance, PairBalance, ProgrammeBalance
+from programs.api.change_reasons import ChangeReasonSerializerMixin
+from programs.balance.global_returns import GlobalReturn
+from programs.balance.programme_balance import NationBalance, PairBalance, ProgrammeBalance
 from programs.balance.ties import BlocTie
 from programs.bounds import validate_day
 from programs.flags.serializers import FlagSerializer
@@ -163,8 +165,9 @@ class Nested:
         return [errors if position == index else {} for position in range(count)]
 
 
-class TrackedSerializer(serializers.ModelSerializer):
-    """A record validated by its model's ``full_clean()`` before anything is written."""
+class TrackedSerializer(ChangeReasonSerializerMixin, serializers.ModelSerializer):
+    """A record validated by its model's ``full_clean()`` before anything is written, with the
+    write's change reason (``programs.api.change_reasons``)."""
 
     nested: ClassVar[dict[str, Nested]] = {}
 

@@ -51,7 +51,7 @@ from programs.api.response_cache import rendered_json, viewer_key
 from programs.api.retry import is_lock_conflict, retried_on_lock_conflict
 from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
-from programs.balance.metrics import global_returns
+from programs.balance.global_returns import global_returns
 from programs.flags.filters import FlagFilter
 from programs.flags.selectors import visible_flags
 from programs.flags.serializers import FlagSerializer

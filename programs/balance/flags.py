@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from programs.balance.rules import Condition
+from programs.balance.rules.registry import Condition
 from programs.models import Flag, FlagEvent, Nation, PendingCondition, Programme
 
 LIVE = (Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED)

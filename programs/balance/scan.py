@@ -19,16 +19,12 @@ from django.utils import timezone
 
 from programs import data_version
 from programs.balance.flags import apply_conditions
-from programs.balance.metrics import (
-    ProgrammeBalance,
-    as_decimal,
-    global_returns,
-    programme_balance,
-    sql_sources,
-)
-from programs.balance.rules import Condition, Rule, global_rules, programme_rules
+from programs.balance.global_returns import global_returns
+from programs.balance.programme_balance import ProgrammeBalance, programme_balance
+from programs.balance.rounding import as_decimal
+from programs.balance.rules.registry import Condition, Rule, global_rules, programme_rules
 from programs.balance.scan_errors import OUTAGES, record_scan_error
-from programs.balance.statements import statement_cursor
+from programs.balance.statements import sql_sources, statement_cursor
 from programs.balance.thresholds import thresholds_for
 from programs.models import BalanceSnapshot, Flag, Programme, ThresholdOverride
 from programs.models.fields import column, concrete_field

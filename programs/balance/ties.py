@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from programs.balance.metrics import PairBalance, ProgrammeBalance
+from programs.balance.programme_balance import PairBalance, ProgrammeBalance
 
 TWO_PLACES = Decimal("0.01")
 

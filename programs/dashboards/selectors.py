@@ -30,23 +30,20 @@ from programs.access import (
     viewer_nation,
 )
 from programs.balance.flags import LIVE
-from programs.balance.metrics import (
+from programs.balance.global_returns import global_returns
+from programs.balance.programme_balance import (
     NationBalance,
     PairBalance,
     ProgrammeBalance,
-    TiePart,
-    active_on,
-    global_returns,
     programme_balance,
-    sql_sources,
-    tie_index_by_year,
-    tie_parts,
-    work_by_nation,
 )
-from programs.balance.rules import and_join, the
+from programs.balance.rules.wording import and_join, the
 from programs.balance.scan import programme_thresholds
+from programs.balance.statements import active_on, sql_sources
 from programs.balance.thresholds import RULE_DEFAULTS, thresholds_for
+from programs.balance.tie_index import TiePart, tie_index_by_year, tie_parts
 from programs.balance.ties import BlocTie, bloc_ties
+from programs.balance.workshare import work_by_nation
 from programs.dashboards import charts
 from programs.dashboards.formatting import (
     CONFIDENCE_COLOURS,

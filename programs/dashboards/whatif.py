@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django import forms
 
 from programs.access import released
-from programs.balance.metrics import ProgrammeBalance
+from programs.balance.programme_balance import ProgrammeBalance
 from programs.dashboards import charts
 from programs.dashboards.formatting import as_float, as_percent, num, pct
 from programs.dashboards.forms import choice_field

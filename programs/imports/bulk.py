@@ -45,6 +45,7 @@ from django.utils import timezone
 
 from programs import access
 from programs.balance.triggers import request_scans
+from programs.change_reasons import REASON_MAX_LENGTH
 from programs.imports.base import default_confidence
 from programs.models import (
     Contribution,
@@ -148,9 +149,8 @@ class BulkImporter:
     def __init__(self, user: Any = None, *, file_name: str | None = None) -> None:
         self.user = user if getattr(user, "is_authenticated", False) else None
         self.nation_id = access.viewer_nation(self.user)
-        history = self.model.history.model
         reason = f"spreadsheet import {file_name}" if file_name else "spreadsheet import"
-        self.reason = reason[: history._meta.get_field("history_change_reason").max_length]
+        self.reason = reason[:REASON_MAX_LENGTH]
         meta = self.model._meta
         self._fields = {name: concrete_field(self.model, name) for name in self.value_fields}
         self.pk_attname = meta.pk.attname

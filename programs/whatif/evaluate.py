@@ -36,12 +36,14 @@ from django.utils import timezone
 from programs import data_version
 from programs.access import released_flags_to, released_to, viewer_nation
 from programs.balance.flags import LIVE
-from programs.balance.metrics import NationBalance, ProgrammeBalance, global_returns
-from programs.balance.metrics import programme_balance as measure
-from programs.balance.rules import Condition, global_rules, programme_rules
+from programs.balance.global_returns import global_returns
+from programs.balance.programme_balance import NationBalance, ProgrammeBalance
+from programs.balance.programme_balance import programme_balance as measure
+from programs.balance.rules.registry import Condition, global_rules, programme_rules
 from programs.balance.scan import global_thresholds, programme_thresholds, rule_conditions
 from programs.models import Flag, Programme
-from programs.scenarios import ScenarioError, load_scenario_texts
+from programs.scenarios.loading import load_scenario_texts
+from programs.scenarios.results import ScenarioError
 from programs.whatif.changes import collecting
 
 #: The figures of a nation that a what-if compares, in the order they are shown.

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from programs.scenarios import FORMAT
+from programs.scenarios.document import FORMAT
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from programs.api.tokens import issue_token, revoke_token
-from tests.api.world import build_world
 from tests.factories import UserFactory
 
 
@@ -23,8 +22,10 @@ def _fresh_throttle_counts():
 
 
 @pytest.fixture
-def world(db):
-    return build_world()
+def world(world_with_every_resource):
+    """The API tests' world: GCAP with one record of every resource to read, change and delete
+    (tests/worlds.py)."""
+    return world_with_every_resource
 
 
 def https_client(change_reason: str | None = "api test") -> APIClient:

@@ -16,8 +16,8 @@ from programs.api.serializers import PAST_SCAN_REFUSED
 from programs.models.base import TAKEN_KEY_MESSAGE
 from programs.tasks import scan_programme_task
 from tests import factories
+from tests.api.resources import RESOURCES, lookup_of
 from tests.api.test_access_api import cleared_client
-from tests.api.world import RESOURCES, lookup_of
 
 pytestmark = pytest.mark.django_db
 
@@ -303,14 +303,14 @@ def test_deleting_an_organisation_reads_the_same_whether_a_hidden_or_visible_rec
         programme=world.programme,
         title="Secret engine core",
         provider=hidden_partner,
-        recipient=world.orgs["LDO"],
+        recipient=world.orgs["ITA"],
     )
     _uk_and_italy_only(world, secret)
     factories.TechTransferMilestoneFactory(
         programme=world.programme,
         title="Missile integration",
         provider=visible_partner,
-        recipient=world.orgs["MHI"],
+        recipient=world.orgs["JPN"],
     )
 
     by_hidden = jpn_api.delete(f"/api/v1/organisations/{hidden_partner.pk}/")

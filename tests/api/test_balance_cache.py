@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from programs import data_version, models
 from programs.balance.scan import scan_programme
 from programs.imports.bulk import WorkshareImporter
-from programs.scenarios import load_scenario_texts
+from programs.scenarios.loading import load_scenario_texts
 from tests import factories
 from tests.admin_helpers import admin_url, https_client
 from tests.api.test_access_api import cleared_client

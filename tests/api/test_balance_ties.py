@@ -4,14 +4,20 @@ import datetime
 
 import pytest
 
-from tests.balance_world import AS_OF, World
-from tests.test_tie_index import agreement, shared_programme
+from tests.balance.test_tie_index import agreement, shared_programme
+from tests.worlds import AS_OF, World
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_balance_report_gives_each_pair_its_tie_index_and_parts(viewer_api):
-    world = World()
+@pytest.fixture
+def world(db) -> World:
+    """GCAP alone, without the API tests' record of every resource (tests/api/conftest.py):
+    their UK–Japan agreement would tie Japan to the UK."""
+    return World()
+
+
+def test_the_balance_report_gives_each_pair_its_tie_index_and_parts(viewer_api, world):
     shared_programme(world, "TORNADO", 10, "GBR", "ITA")
     agreement(world, "MoU", "GBR", "ITA", signed_on=datetime.date(2019, 9, 10))
 
@@ -35,8 +41,8 @@ def test_the_balance_report_gives_each_pair_its_tie_index_and_parts(viewer_api):
 
 def test_the_balance_report_compares_each_nation_with_each_bloc_next_to_the_threshold(
     viewer_api,
+    world,
 ):
-    world = World()
     shared_programme(world, "TORNADO", 10, "GBR", "ITA")
     agreement(world, "MoU", "GBR", "ITA", signed_on=datetime.date(2019, 9, 10))
     shared_programme(world, "UKJ", 4, "GBR", "JPN")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.world import RESOURCES, lookup_of
+from tests.api.resources import RESOURCES, lookup_of
 
 
 def url(resource, obj) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.world import RESOURCES, lookup_of
+from tests.api.resources import RESOURCES, lookup_of
 
 READ_ONLY_FIELDS = {"id", "provider_nation", "recipient_nation"}
 

@@ -11,7 +11,7 @@ import pytest
 from programs.api import urls as api_urls
 from programs.api.renderers import cell_text
 from tests import factories
-from tests.api.world import own_records
+from tests.api.resources import own_records
 
 LISTS = [
     pytest.param(str(pattern.pattern).rstrip("$").lstrip("^"), id=pattern.name)

@@ -21,7 +21,7 @@ from programs.balance.thresholds import RULE_DEFAULTS
 from programs.models import ThresholdOverride
 from tests import factories
 from tests.admin_helpers import admin_url, https_client
-from tests.api.world import own_records
+from tests.api.resources import own_records
 
 pytestmark = pytest.mark.django_db
 

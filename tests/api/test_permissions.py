@@ -12,7 +12,7 @@ from django.urls import URLPattern, reverse
 from programs.api import urls as api_urls
 from programs.api.views import TaskView
 from programs.models import WhatIfDraft
-from tests.api.world import own_records
+from tests.api.resources import own_records
 
 #: The schema and its documentation: every signed-in user reads them, nobody else.
 PUBLIC = {"schema", "docs"}

@@ -25,7 +25,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from programs.api.tokens import issue_token
-from tests.api.world import build_world
 
 HTTPS = {"X-Forwarded-Proto": "https"}
 CHECKS = [
@@ -70,10 +69,9 @@ def test_the_served_schema_is_the_one_fuzzed(analyst_headers, client):
 
 
 @pytest.fixture
-def analyst_headers(db, analyst_user, settings):
+def analyst_headers(world, analyst_user, settings):
     """An analyst's token on a small world; the WSGI requests share the test's transaction."""
     settings.ALLOWED_HOSTS = [HOST]
-    build_world()
     _, key = issue_token(analyst_user, "schemathesis")
     # Django's own test client does the same: the handler must not close the test's connection.
     request_started.disconnect(close_old_connections)

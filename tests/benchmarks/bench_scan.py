@@ -36,14 +36,14 @@ from programs.models import Programme  # noqa: E402
 
 
 def load_seeds() -> None:
-    from programs.scenarios.loader import load_scenario_files
+    from programs.scenarios.loading import load_scenario_files
 
     load_scenario_files(sorted((ROOT / "seeds").glob("*.yaml")))
 
 
 def synthetic(code: str, scale: int) -> None:
     """A three-nation programme with ``scale`` × (money, work, roles, votes, transfers)."""
-    from tests.balance_world import World
+    from tests.worlds import World
 
     world = World(code=code)
     for _ in range(scale):

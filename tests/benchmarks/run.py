@@ -113,10 +113,11 @@ FLOOR_SQL = {
         FROM programs_participation WHERE programme_id = %(p)s""",
     "contributions": """
         SELECT nation_id, SUM(amount) FROM programs_contribution
-        WHERE programme_id = %(p)s GROUP BY nation_id""",
+        WHERE programme_id = %(p)s AND period_start <= %(d)s GROUP BY nation_id""",
     "work_total": """
         SELECT SUM(wa.amount) FROM programs_workshareallocation wa
-        JOIN programs_workpackage wp ON wp.id = wa.work_package_id WHERE wp.programme_id = %(p)s""",
+        JOIN programs_workpackage wp ON wp.id = wa.work_package_id
+        WHERE wp.programme_id = %(p)s AND wa.period_start <= %(d)s""",
     "work_by_nation": """
         WITH RECURSIVE
         stake_total AS (SELECT venture_id, SUM(percent) AS total
@@ -125,7 +126,8 @@ FLOOR_SQL = {
             SELECT wa.organisation_id, SUM(wa.amount), 0
             FROM programs_workshareallocation wa
             JOIN programs_workpackage wp ON wp.id = wa.work_package_id
-            WHERE wp.programme_id = %(p)s GROUP BY wa.organisation_id
+            WHERE wp.programme_id = %(p)s AND wa.period_start <= %(d)s
+            GROUP BY wa.organisation_id
             UNION ALL
             SELECT s.owner_id, placed.amount * s.percent / t.total, placed.depth + 1
             FROM placed JOIN programs_ownershipstake s ON s.venture_id = placed.org_id
@@ -216,10 +218,11 @@ FLOOR_SQL = {
 FLOOR_GLOBAL_SQL = {
     "work_totals": """
         SELECT wp.programme_id, SUM(wa.amount) FROM programs_workshareallocation wa
-        JOIN programs_workpackage wp ON wp.id = wa.work_package_id GROUP BY wp.programme_id""",
+        JOIN programs_workpackage wp ON wp.id = wa.work_package_id
+        WHERE wa.period_start <= %(d)s GROUP BY wp.programme_id""",
     "contribution_totals": """
         SELECT programme_id, nation_id, SUM(amount) FROM programs_contribution
-        GROUP BY programme_id, nation_id""",
+        WHERE period_start <= %(d)s GROUP BY programme_id, nation_id""",
     "work_by_programme_nation": """
         WITH RECURSIVE
         stake_total AS (SELECT venture_id, SUM(percent) AS total
@@ -228,6 +231,7 @@ FLOOR_GLOBAL_SQL = {
             SELECT wp.programme_id, wa.organisation_id, SUM(wa.amount), 0
             FROM programs_workshareallocation wa
             JOIN programs_workpackage wp ON wp.id = wa.work_package_id
+            WHERE wa.period_start <= %(d)s
             GROUP BY wp.programme_id, wa.organisation_id
             UNION ALL
             SELECT placed.programme_id, s.owner_id, placed.amount * s.percent / t.total,
@@ -626,6 +630,15 @@ def bench_whatif(code: str, as_of: datetime.date, repeats: int = 7) -> dict:
 # --- (e) CSV import ---------------------------------------------------------------------------
 
 
+def first_import_day(rows: int, organisations: int) -> datetime.date:
+    """The first period of (e)'s rows, a new day every ``organisations`` rows: as late as the
+    last day an import accepts (``programs.bounds.LATEST_DAY``) allows, clear of the generated
+    portfolio's days."""
+    from programs.bounds import LATEST_DAY
+
+    return LATEST_DAY - datetime.timedelta(days=-(-rows // organisations))
+
+
 def admin_import(client, body: bytes) -> tuple[float, float, str | None]:
     """Upload a workshare CSV to the admin's import, confirm the preview; the two durations."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -643,7 +656,13 @@ def admin_import(client, body: bytes) -> tuple[float, float, str | None]:
     html = preview.content.decode()
     action = html.find("process_import/")
     if action < 0:
-        return previewed, 0.0, f"the preview offered no confirmation (HTTP {preview.status_code})"
+        refusal = re.search(r'class="errorlist[^"]*"[^>]*>\s*<li>(.*?)</li>', html, re.S)
+        said = f": {re.sub(r'<[^>]+>', '', refusal.group(1)).strip()}" if refusal else ""
+        return (
+            previewed,
+            0.0,
+            f"the preview offered no confirmation (HTTP {preview.status_code}){said}",
+        )
     confirm_form = html[action : html.find("</form>", action)]
     fields = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', confirm_form))
     started = time.perf_counter()
@@ -659,7 +678,7 @@ def import_floor(url: str, wp_id: int, org_ids: list[int], rows: int, user_id: i
     import psycopg
 
     source = f"bench floor {time.time_ns()}"
-    start = datetime.date(2200, 1, 1)
+    start = first_import_day(rows, len(org_ids))
     lines = []
     for k in range(rows):
         day = start + datetime.timedelta(days=k // len(org_ids))
@@ -718,7 +737,7 @@ def bench_import(url: str, rows: int) -> dict:
         .distinct()
     )
     source = f"bench import {time.time_ns()}"
-    start = datetime.date(2200, 1, 1)
+    start = first_import_day(rows, len(orgs))
 
     def csv_body(cents: int) -> bytes:
         lines = [

@@ -4,7 +4,7 @@ the admin and the API docs work, without one violation of the policy."""
 import pytest
 
 from tests.browser.conftest import PASSWORD, log_in
-from tests.dashboards_data import load_seeds_and_scan
+from tests.dashboards.data import load_seeds_and_scan
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

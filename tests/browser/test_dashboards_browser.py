@@ -4,12 +4,12 @@ from datetime import date
 
 import pytest
 
-from programs.balance.metrics import programme_balance
+from programs.balance.programme_balance import programme_balance
 from programs.dashboards.formatting import as_percent
 from programs.dashboards.selectors import pair_tie
 from programs.models import Flag, Nation, Programme
 from tests.browser.conftest import PASSWORD, log_in
-from tests.dashboards_data import SCAN_OFFSETS, load_seeds_and_scan
+from tests.dashboards.data import SCAN_OFFSETS, load_seeds_and_scan
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

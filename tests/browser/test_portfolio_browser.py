@@ -6,7 +6,7 @@ import pytest
 from programs.models import Programme
 from tests.browser.conftest import PASSWORD, log_in
 from tests.browser.test_dashboards_browser import chart, open_page
-from tests.dashboards_data import load_seeds_and_scan
+from tests.dashboards.data import load_seeds_and_scan
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from programs.dashboards.selectors import palette
 from tests.browser.conftest import PASSWORD, log_in
-from tests.dashboards_data import load_seeds_and_scan
+from tests.dashboards.data import load_seeds_and_scan
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

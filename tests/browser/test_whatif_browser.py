@@ -6,7 +6,7 @@ import pytest
 from programs.models import WhatIfDraft
 from tests.browser.conftest import PASSWORD, log_in
 from tests.factories import UserFactory
-from tests.whatif_helpers import SEED_DAY, seeded_and_scanned
+from tests.whatif.helpers import SEED_DAY, seeded_and_scanned
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,7 +18,8 @@ from django.db import transaction
 from programs.management.commands.load_scenario import format_result, one_line
 from programs.models import Clearance, Nation
 from programs.permissions import ANALYST, VIEWER
-from programs.scenarios import ScenarioError, load_scenario_files
+from programs.scenarios.loading import load_scenario_files
+from programs.scenarios.results import ScenarioError
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
 #: Demo users: name → (group, nation the user is restricted to, or None for unrestricted).

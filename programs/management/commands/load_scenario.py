@@ -3,7 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from programs.scenarios import FileResult, ScenarioError, load_scenario_files
+from programs.scenarios.loading import load_scenario_files
+from programs.scenarios.results import FileResult, ScenarioError
 
 
 def format_result(result: FileResult) -> list[str]:
