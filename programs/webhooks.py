@@ -33,7 +33,8 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from programs.access import released_flags
+from programs.flags.selectors import visible_flags
+from programs.flags.serializers import FlagSerializer
 from programs.models import Flag, FlagEvent, Subscription, Webhook, WebhookDelivery
 from programs.subscriptions import KIND_WORDS, absolute_url, event_severity, flag_url
 
@@ -92,23 +93,29 @@ def event_name(event: FlagEvent) -> str:
     return KIND_WORDS[event.kind].lower()
 
 
-def event_payload(event: FlagEvent) -> dict:
-    flag = event.flag
+#: The fields of the flag (``FlagSerializer``) an event carries, besides the link to its page.
+EVENT_FLAG_FIELDS = [
+    "id",
+    "rule",
+    "programme",
+    "nation",
+    "counterparts",
+    "severity",
+    "status",
+    "explanation",
+]
+
+
+def event_payload(event: FlagEvent, flag: Flag) -> dict:
+    """The event with its flag (as ``visible_flags`` lists it) in the flag's JSON shape; the
+    severity is the one the event left the flag with."""
+    shape = FlagSerializer(flag).data
     return {
         "id": event.pk,
         "event": event_name(event),
         "at": event.at.isoformat(),
-        "flag": {
-            "id": flag.pk,
-            "rule": flag.rule,
-            "programme": flag.programme.code if flag.programme is not None else None,
-            "nation": flag.nation.code,
-            "counterparts": sorted(flag.counterparts.values_list("code", flat=True)),
-            "severity": event_severity(event),
-            "status": flag.status,
-            "explanation": flag.explanation,
-            "url": flag_url(flag),
-        },
+        "flag": {name: shape[name] for name in EVENT_FLAG_FIELDS}
+        | {"severity": event_severity(event), "url": flag_url(flag)},
     }
 
 
@@ -150,19 +157,15 @@ def backoff_seconds(retries: int) -> int:
 def deliver(webhook_id: int, event_id: int, attempt: int = 1) -> Outcome:
     """One attempt to deliver the event to the webhook, logged; see the module docstring."""
     webhook = Webhook.objects.select_related("subscription__user").filter(pk=webhook_id).first()
-    event = (
-        FlagEvent.objects.select_related("flag__programme", "flag__nation")
-        .filter(pk=event_id)
-        .first()
-    )
+    event = FlagEvent.objects.select_related("flag").filter(pk=event_id).first()
     if webhook is None or event is None or not webhook.active:
         return Outcome("skipped")
     if WebhookDelivery.objects.filter(webhook=webhook, event=event, delivered=True).exists():
         return Outcome("already delivered")
-    owner = webhook.subscription.user
-    if not released_flags(Flag.objects.filter(pk=event.flag_id), owner).exists():
+    flag = visible_flags(webhook.subscription.user).filter(pk=event.flag_id).first()
+    if flag is None:
         return Outcome("not visible")
-    body = json.dumps(event_payload(event), sort_keys=True).encode()
+    body = json.dumps(event_payload(event, flag), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,

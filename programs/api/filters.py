@@ -22,7 +22,6 @@ from programs.models import (
     Contribution,
     Decision,
     DecisionBody,
-    Flag,
     LeadershipRole,
     Nation,
     Organisation,
@@ -293,62 +292,3 @@ class AgreementFilter(filters.FilterSet):
     class Meta:
         model = Agreement
         fields = ["nation", "kind", "confidence"]
-
-
-#: A flag status filter's extra value: the flags still to deal with.
-LIVE = "live"
-LIVE_STATUSES = (Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED)
-CROSS_PROGRAMME = "-"
-
-
-class FlagFilter(filters.FilterSet):
-    """The flags' filters, shared by the API's flag list and the dashboards' flags page.
-
-    ``nation`` is the nation a flag is raised for, as ``nation`` is the record's own nation on
-    every other list; ``counterpart`` is a nation the flag names as a counterpart (the bloc of
-    a sidelining flag, the other side of a transfer). Both given, a flag must match both.
-    """
-
-    programme = filters.CharFilter(
-        method="filter_programme",
-        label="Programme",
-        help_text=f"Programme code; `{CROSS_PROGRAMME}` for cross-programme flags",
-    )
-    nation = _code("nation__code", "Nation the flag is raised for")
-    counterpart = _code("counterparts__code", "A counterpart nation of the flag", distinct=True)
-    rule = filters.ChoiceFilter(
-        choices=Flag._meta.get_field("rule").choices, empty_label="Any rule"
-    )
-    severity = filters.ChoiceFilter(choices=Flag.Severity.choices, empty_label="Any severity")
-    status = filters.ChoiceFilter(
-        choices=[(LIVE, "Open or acknowledged"), *Flag.Status.choices],
-        method="filter_status",
-        empty_label="Any status",
-        help_text=f"`{LIVE}` for open or acknowledged flags",
-    )
-    last_seen_after = filters.IsoDateTimeFilter(
-        field_name="last_seen_at",
-        lookup_expr="gte",
-        validators=[validate_day],
-        help_text="Last seen at or after",
-    )
-    last_seen_before = filters.IsoDateTimeFilter(
-        field_name="last_seen_at",
-        lookup_expr="lte",
-        validators=[validate_day],
-        help_text="Last seen at or before",
-    )
-
-    class Meta:
-        model = Flag
-        fields = ["programme", "nation", "counterpart", "rule", "severity", "status"]
-
-    def filter_programme(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == CROSS_PROGRAMME:
-            return queryset.filter(programme__isnull=True)
-        return queryset.filter(programme__code__iexact=value)
-
-    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == LIVE:
-            return queryset.filter(status__in=LIVE_STATUSES)
-        return queryset.filter(status=value)

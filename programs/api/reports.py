@@ -14,39 +14,18 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Max, QuerySet
 from django.utils import timezone
 from rest_framework.generics import get_object_or_404
 
-from programs.access import released, released_flags, released_snapshots, viewer_nation
+from programs.access import released, viewer_nation
 from programs.api.response_cache import versioned, viewer_key
 from programs.api.serializers import BalanceReportSerializer
+from programs.balance.flags import LIVE
 from programs.balance.programme_balance import programme_balance
 from programs.balance.scan import programme_thresholds
 from programs.balance.ties import bloc_ties
-from programs.models import BalanceSnapshot, Flag, Programme
-
-
-def live_flags(programme: Programme, user=None) -> QuerySet[Flag]:
-    """The programme's open and acknowledged flags the user may see, most recent first."""
-    return (
-        released_flags(Flag.objects.filter(programme=programme), user)
-        .exclude(status=Flag.Status.RESOLVED)
-        .select_related("programme", "nation", "acknowledged_by")
-        .prefetch_related("counterparts")
-        .order_by("-last_seen_at", "-id")
-    )
-
-
-def last_scan_at(programme: Programme, user=None) -> datetime.datetime | None:
-    """When a scan last looked at the programme: its latest flag sighting or snapshot (of those
-    the user may see)."""
-    flags = released_flags(Flag.objects.filter(programme=programme), user)
-    snapshots = released_snapshots(BalanceSnapshot.objects.filter(programme=programme), user)
-    seen = flags.aggregate(at=Max("last_seen_at"))["at"]
-    taken = snapshots.aggregate(at=Max("taken_at"))["at"]
-    times = [time for time in (seen, taken) if time is not None]
-    return max(times) if times else None
+from programs.flags.selectors import last_scan_at, visible_flags
+from programs.models import Programme
 
 
 def balance_report(
@@ -67,8 +46,8 @@ def balance_report(
         dataclasses.asdict(tie) for tie in bloc_ties(balance, thresholds["bloc_sidelining"])
     ]
     report["computed_at"] = timezone.now()
-    report["last_scan_at"] = last_scan_at(programme, user)
-    report["open_flags"] = list(live_flags(programme, user))
+    report["last_scan_at"] = last_scan_at(user, programme)
+    report["open_flags"] = list(visible_flags(user).filter(programme=programme, status__in=LIVE))
     return report
 
 

@@ -37,13 +37,13 @@ from programs.balance.programme_balance import NationBalance, PairBalance, Progr
 from programs.balance.ties import BlocTie
 from programs.bounds import validate_day
 from programs.dashboards.exports import PROGRAMME_SECTIONS
+from programs.flags.serializers import FlagSerializer
 from programs.models import (
     Agreement,
     ApiToken,
     Contribution,
     Decision,
     DecisionBody,
-    Flag,
     LeadershipRole,
     Nation,
     Organisation,
@@ -575,46 +575,6 @@ class AgreementSerializer(MarkedSerializer):
         message = agreement_nations_error(len(set(attrs["nations"])))
         if message:
             raise serializers.ValidationError({"nations": [message]})
-
-
-class FlagSerializer(serializers.ModelSerializer):
-    programme: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, allow_null=True
-    )
-    nation: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
-    )
-    counterparts: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
-    )
-    acknowledged_by: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
-    evidence = serializers.JSONField(read_only=True)
-
-    class Meta:
-        model = Flag
-        fields = [
-            "id",
-            "rule",
-            "programme",
-            "nation",
-            "counterparts",
-            "severity",
-            "status",
-            "metric",
-            "value",
-            "threshold",
-            "explanation",
-            "evidence",
-            "first_seen_at",
-            "last_seen_at",
-            "resolved_at",
-            "acknowledged_by",
-            "acknowledged_at",
-            "note",
-        ]
-        read_only_fields = fields
 
 
 class AcknowledgeSerializer(serializers.Serializer):

@@ -32,13 +32,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from gcaptrack.errors import RETRY_AFTER_SECONDS
 from programs import data_version
-from programs.access import (
-    is_restricted,
-    released,
-    released_flags,
-    released_task_result,
-    viewer_nation,
-)
+from programs.access import is_restricted, released, released_task_result, viewer_nation
 from programs.api import filters, serializers
 from programs.api.change_reasons import ChangeReasonMixin
 from programs.api.conditional import check_if_match, etag_of, matches_if_none_match
@@ -61,6 +55,9 @@ from programs.balance.flags import FlagStateError, acknowledge_flag
 from programs.balance.global_returns import global_returns
 from programs.dashboards.exports import PROGRAMME_SECTIONS, programme_tables
 from programs.dashboards.selectors import programme_page
+from programs.flags.filters import FlagFilter
+from programs.flags.selectors import visible_flags
+from programs.flags.serializers import FlagSerializer
 from programs.models import (
     Agreement,
     ApiToken,
@@ -538,24 +535,23 @@ class AgreementViewSet(TrackedViewSet):
 class FlagViewSet(JSONErrorsMixin, ExportMixin, ETagRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """Flags are raised by scans; through the API they are only read and acknowledged."""
 
-    queryset = Flag.objects.select_related(
-        "programme", "nation", "acknowledged_by"
-    ).prefetch_related("counterparts")
-    serializer_class = serializers.FlagSerializer
-    filterset_class = filters.FlagFilter
+    queryset = Flag.objects.all()
+    serializer_class = FlagSerializer
+    filterset_class = FlagFilter
     pagination_class = CursorPagination
     lookup_value_regex = ID_PATTERN
     ordering = ["-last_seen_at", "-id"]
     ordering_fields = ["id", "last_seen_at", "first_seen_at"]
 
     def get_queryset(self):
-        """A restricted user sees the flags of the programmes they see in full."""
-        return released_flags(super().get_queryset(), getattr(self.request, "user", None))
+        """The flags the user may see (``visible_flags``); the list's filter backend narrows
+        them with ``FlagFilter``, as ``visible_flags(user, query)`` does."""
+        return visible_flags(getattr(self.request, "user", None))
 
     @extend_schema(
         request=serializers.AcknowledgeSerializer,
         responses={
-            200: serializers.FlagSerializer,
+            200: FlagSerializer,
             400: OpenApiResponse(description="No note, or the flag is resolved."),
         },
         description="Acknowledge an open flag with a note (analysts). A resolved flag gets 400.",

@@ -5,11 +5,12 @@ from django.contrib.auth import get_user_model
 from django.http import QueryDict
 
 from programs import changelog
-from programs.access import released, released_flags
-from programs.api.filters import CROSS_PROGRAMME, LIVE, FlagFilter
+from programs.access import released
 from programs.balance.thresholds import RULE_CHOICES
 from programs.bounds import validate_day
-from programs.models import Flag, Nation, Programme, Subscription
+from programs.flags.filters import CROSS_PROGRAMME, STATUS_LIVE, FlagFilter
+from programs.flags.selectors import visible_flags
+from programs.models import Nation, Programme, Subscription
 
 
 def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -18,11 +19,12 @@ def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
 
 
 def flag_filters(data: QueryDict, *, user: Any, choices: dict) -> FlagFilter:
-    """The API's flag filters (one meaning of every filter), for the flags page: the page
-    lists live flags unless asked otherwise, and picks programmes and nations from lists."""
+    """The API's flag filters (one meaning of every filter) over the flags the user may see,
+    for the flags page: the page lists live flags unless asked otherwise, and picks programmes
+    and nations from lists."""
     data = data.copy()
-    data.setdefault("status", LIVE)
-    filterset = FlagFilter(data, queryset=released_flags(Flag.objects.all(), user))
+    data.setdefault("status", STATUS_LIVE)
+    filterset = FlagFilter(data, queryset=visible_flags(user))
     fields = filterset.form.fields
     fields["programme"].widget = forms.Select(
         choices=[("", "Any programme"), (CROSS_PROGRAMME, "Cross-programme"), *choices["programme"]]

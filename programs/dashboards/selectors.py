@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from programs.access import (
@@ -29,6 +29,7 @@ from programs.access import (
     released_to,
     viewer_nation,
 )
+from programs.balance.flags import LIVE
 from programs.balance.global_returns import global_returns
 from programs.balance.programme_balance import (
     NationBalance,
@@ -57,6 +58,7 @@ from programs.dashboards.formatting import (
     pct,
     return_band,
 )
+from programs.flags.selectors import last_scan_at, visible_flags
 from programs.models import (
     Agreement,
     BalanceSnapshot,
@@ -78,7 +80,6 @@ from programs.models import (
     WorkshareAllocation,
 )
 
-LIVE = (Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED)
 SEVERITIES: list[str] = [Flag.Severity.CRITICAL, Flag.Severity.WARNING, Flag.Severity.INFO]
 DAYS_PER_YEAR = Decimal("365.25")
 #: ``tie_parts`` leaves out one programme (the one whose balance it is); no programme has id 0,
@@ -92,41 +93,6 @@ NO_PROGRAMME = 0
 def palette() -> dict[str, str]:
     """A colour per nation code, the same on every page (one query)."""
     return nation_colours(list(Nation.objects.order_by("code").values_list("code", flat=True)))
-
-
-#: What a flag card shows (dashboards/macros.html), with the nation's code that ``str(flag)``
-#: names, and no more: not the evidence (JSON to parse), nor the programme's, nation's and
-#: user's other columns (a password hash among them).
-FLAG_CARD_FIELDS = (
-    *("rule", "severity", "status", "metric", "value", "threshold", "explanation", "note"),
-    *("first_seen_at", "last_seen_at", "resolved_at", "acknowledged_at"),
-    *("programme__code", "nation__code", "nation__name", "acknowledged_by__username"),
-)
-
-
-def flags_with_relations(queryset: QuerySet[Flag]) -> QuerySet[Flag]:
-    """Flags with everything their cards show, in two queries whatever their number."""
-    return (
-        queryset.select_related("programme", "nation", "acknowledged_by")
-        .only(*FLAG_CARD_FIELDS)
-        .prefetch_related(
-            Prefetch(
-                "counterparts",
-                queryset=Nation.objects.only("code", "name"),
-                to_attr="prefetched_counterparts",  # a list: no manager built per card
-            )
-        )
-    )
-
-
-def last_scan_at(user=None) -> datetime.datetime | None:
-    """When a scan last ran: the latest snapshot written or flag seen (two queries)."""
-    times = [
-        released_snapshots(BalanceSnapshot.objects.all(), user).aggregate(at=Max("taken_at"))["at"],
-        released_flags(Flag.objects.all(), user).aggregate(at=Max("last_seen_at"))["at"],
-    ]
-    times = [t for t in times if t]
-    return max(times) if times else None
 
 
 # Portfolio ----------------------------------------------------------------------------------
@@ -690,9 +656,9 @@ def programme_page(programme: Programme, as_of: datetime.date | None = None, use
     page["bloc_ties"] = bloc_tie_rows(balance, thresholds["bloc_sidelining"])
 
     flags = list(
-        flags_with_relations(
-            released_flags(Flag.objects.filter(programme=programme, status__in=LIVE), user)
-        ).order_by("status", "-severity", "nation__code", "rule")
+        visible_flags(user)
+        .filter(programme=programme, status__in=LIVE)
+        .order_by("status", "-severity", "nation__code", "rule")
     )
     flags.sort(key=lambda f: (f.status != Flag.Status.OPEN, SEVERITIES.index(f.severity)))
     page["flags"] = flags
@@ -976,14 +942,9 @@ def pair_page(a: Nation, b: Nation, today: datetime.date | None = None, user=Non
         )
     )
     flags = list(
-        flags_with_relations(
-            released_flags(
-                Flag.objects.filter(status__in=LIVE).filter(
-                    Q(nation=a, counterparts=b) | Q(nation=b, counterparts=a)
-                ),
-                user,
-            )
-        )
+        visible_flags(user)
+        .filter(status__in=LIVE)
+        .filter(Q(nation=a, counterparts=b) | Q(nation=b, counterparts=a))
         .distinct()
         .order_by("programme__code", "nation__code", "rule")
     )
@@ -1325,24 +1286,3 @@ def _ledger_chart(
     )
     chart.height = 320
     return chart
-
-
-# Flags --------------------------------------------------------------------------------------
-
-
-def flag_filter_choices(user=None) -> dict[str, list[tuple[str, str]]]:
-    """Choices of the flag filters (two queries)."""
-    return {
-        "programme": list(
-            released(Programme.objects.all(), user).order_by("code").values_list("code", "code")
-        ),
-        "nation": [
-            (code, f"{name} ({code})")
-            for code, name in Nation.objects.order_by("name").values_list("code", "name")
-        ],
-    }
-
-
-def flags_for_page(queryset: QuerySet[Flag]) -> QuerySet[Flag]:
-    """Filtered flags (``programs.api.filters.FlagFilter``) as the flags page lists them."""
-    return flags_with_relations(queryset).order_by("-last_seen_at", "-id")

@@ -39,6 +39,7 @@ from programs.dashboards.forms import (
     saved_query,
 )
 from programs.feeds import describe
+from programs.flags.selectors import flag_filter_choices
 from programs.models import Flag, Nation, Programme, SavedFlagView, Subscription, Webhook
 from programs.subscriptions import feed_url, rotate_feed
 from programs.webhooks import (
@@ -165,12 +166,9 @@ def pair(request: HttpRequest, a: str, b: str) -> HttpResponse:
 @require_GET
 @login_required
 def flags(request: SignedInRequest) -> HttpResponse:
-    choices = selectors.flag_filter_choices(request.user)
+    choices = flag_filter_choices(request.user)
     filterset = flag_filters(request.GET, user=request.user, choices=choices)
-    if filterset.is_valid():
-        queryset = selectors.flags_for_page(filterset.qs)
-    else:
-        queryset = Flag.objects.none()
+    queryset = filterset.qs if filterset.is_valid() else Flag.objects.none()
     paginator = Paginator(queryset, FLAGS_PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

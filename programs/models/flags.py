@@ -116,13 +116,6 @@ class Flag(models.Model):
     def is_live(self) -> bool:
         return self.status != self.Status.RESOLVED
 
-    @property
-    def counterpart_nations(self) -> list[Nation]:
-        """The counterpart nations, as prefetched into ``prefetched_counterparts`` (the
-        dashboards' flag cards) or read now."""
-        prefetched = self.__dict__.get("prefetched_counterparts")
-        return prefetched if prefetched is not None else list(self.counterparts.all())
-
 
 class FlagEvent(models.Model):
     """One transition of a flag, with who made it (None for a scan) and when."""

@@ -219,20 +219,3 @@ def _bad_records():
 )
 def test_bad_data_is_rejected_with_a_message_naming_the_field(build, field):
     assert field in field_errors(build())
-
-
-def test_a_flags_counterparts_read_the_same_prefetched_or_not(django_assert_num_queries):
-    from programs.dashboards.selectors import flags_with_relations
-
-    flag = factories.FlagFactory()
-    flag.counterparts.set(
-        [factories.NationFactory(code="ITA"), factories.NationFactory(code="JPN")]
-    )
-    expected = sorted(n.code for n in flag.counterparts.all())
-
-    plain = models.Flag.objects.get(pk=flag.pk)
-    with django_assert_num_queries(1):
-        assert sorted(n.code for n in plain.counterpart_nations) == expected
-    (prefetched,) = flags_with_relations(models.Flag.objects.filter(pk=flag.pk))
-    with django_assert_num_queries(0):
-        assert sorted(n.code for n in prefetched.counterpart_nations) == expected

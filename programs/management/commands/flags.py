@@ -2,7 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from programs.balance.selectors import flag_as_dict, flags_list
+from programs.flags.selectors import visible_flags
+from programs.flags.serializers import FlagSerializer
 from programs.models import Flag, Programme
 
 
@@ -21,16 +22,16 @@ class Command(BaseCommand):
     def handle(self, *args, programme=None, status=None, format="table", **options):
         if programme and not Programme.objects.filter(code=programme).exists():
             raise CommandError(f"No programme with code {programme!r}.")
-        flags = flags_list(programme=programme, status=status)
+        flags = visible_flags(None, {"programme": programme, "status": status})
         if format == "json":
-            self.stdout.write(json.dumps([flag_as_dict(flag) for flag in flags], indent=2))
+            self.stdout.write(json.dumps(FlagSerializer(flags, many=True).data, indent=2))
             return
         rows = [
             (
                 str(flag.pk),
                 flag.programme.code if flag.programme_id else "-",
                 flag.nation.code,
-                ",".join(sorted(n.code for n in flag.counterparts.all())) or "-",
+                ",".join(n.code for n in flag.counterparts.all()) or "-",
                 flag.rule,
                 flag.severity,
                 flag.status,
