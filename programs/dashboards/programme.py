@@ -320,7 +320,7 @@ def transfer_matrix(balance: ProgrammeBalance) -> list[TransferRow]:
 
 def transfer_chart(balance: ProgrammeBalance, transfers: list[TransferRow]) -> charts.Chart | None:
     """Weight delivered from each provider (rows) to each recipient (columns) as a heat map,
-    with the overdue and blocked counts in the hover text."""
+    with the overdue and blocked counts written in each cell."""
     if not transfers:
         return None
     names = [n.name for n in balance.nations]
