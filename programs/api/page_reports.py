@@ -1,7 +1,7 @@
 """The dashboards' tables through the API: the pair report and the portfolio report, and the
 response that gives one table (or all) as JSON, CSV or XLSX.
 
-Each report is its page's selector (``selectors.pair_page``, ``selectors.portfolio``) made into
+Each report is its page's selector (``pair_page``, ``portfolio_page``) made into
 rows by ``programs.dashboards.exports``: a file downloaded from a page holds the rows that page
 shows to the same user, releasability included. ``?format=csv`` returns one table, named by
 ``section``; ``?format=xlsx`` one sheet for ``section``, or a sheet per table without it; JSON
@@ -25,13 +25,14 @@ from programs.api.permissions import IsAnalystOrViewer
 from programs.api.renderers import XLSX_MEDIA_TYPE, CSVRenderer, XLSXRenderer, table_response
 from programs.api.views import JSONErrorsMixin
 from programs.bounds import validate_day
-from programs.dashboards import selectors
 from programs.dashboards.exports import (
     PAIR_SECTIONS,
     PORTFOLIO_SECTIONS,
     pair_tables,
     portfolio_tables,
 )
+from programs.dashboards.pair import pair_page
+from programs.dashboards.portfolio import portfolio_page
 from programs.models import Nation
 
 
@@ -92,7 +93,7 @@ class PairReportView(JSONErrorsMixin, APIView):
         first = get_object_or_404(Nation, code=a)
         second = get_object_or_404(Nation, code=b)
         as_of = query.validated_data.get("as_of") or timezone.localdate()
-        page = selectors.pair_page(first, second, today=as_of, user=request.user)
+        page = pair_page(first, second, today=as_of, user=request.user)
         return table_response(
             pair_tables(page),
             request.accepted_renderer.format,
@@ -121,7 +122,7 @@ class PortfolioReportView(JSONErrorsMixin, APIView):
         query = PortfolioReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return table_response(
-            portfolio_tables(selectors.portfolio(request.user)),
+            portfolio_tables(portfolio_page(request.user)),
             request.accepted_renderer.format,
             query.validated_data.get("section"),
             "portfolio",

@@ -54,7 +54,7 @@ from programs.api.tokens import issue_token, revoke_token
 from programs.balance.flags import FlagStateError, acknowledge_flag
 from programs.balance.global_returns import global_returns
 from programs.dashboards.exports import PROGRAMME_SECTIONS, programme_tables
-from programs.dashboards.selectors import programme_page
+from programs.dashboards.programme import programme_page
 from programs.flags.filters import FlagFilter
 from programs.flags.selectors import visible_flags
 from programs.flags.serializers import FlagSerializer

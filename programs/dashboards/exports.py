@@ -1,8 +1,8 @@
 """The dashboards' tables as rows for a download: one :class:`Table` per table of the programme,
 pair and portfolio pages, with the columns the table shows and every row it shows.
 
-The rows are read from what the page's own selector built (``selectors.programme_page``,
-``selectors.pair_page``, ``selectors.portfolio``), never computed a second way, so a file and
+The rows are read from what the page's own selector built (``programme.programme_page``,
+``pair.pair_page``, ``portfolio.portfolio_page``), never computed a second way, so a file and
 the page it was downloaded from hold the same figures for the same viewer. Figures stay
 numbers (a share is 0.25, not "25.0 %"); a cell the page prints as "—" is empty.
 """
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from programs.balance.ties import BlocTie
-from programs.dashboards.selectors import CONFIDENCES, Portfolio
+from programs.dashboards.portfolio import Portfolio
+from programs.dashboards.programme import CONFIDENCES
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ PROGRAMME_SECTIONS = {
 
 
 def programme_tables(page: dict) -> dict[str, Table]:
-    """The tables of ``selectors.programme_page``'s result, by section name."""
+    """The tables of ``programme_page``'s result, by section name."""
     nations = page["nations"]
     trend_names = [name for _, name in page["trend_nations"]]
     return {
@@ -130,7 +131,7 @@ PAIR_SECTIONS = {
 
 
 def pair_tables(page: dict) -> dict[str, Table]:
-    """The tables of ``selectors.pair_page``'s result (a's side first), by section name."""
+    """The tables of ``pair_page``'s result (a's side first), by section name."""
     a, b, totals, shared = page["a"].code, page["b"].code, page["totals"], page["programmes"]
     both_alike = f"{totals.shared_decisions} / {totals.together}"
     ledger = [
@@ -295,7 +296,7 @@ PORTFOLIO_SECTIONS = {
 
 
 def portfolio_tables(data: Portfolio) -> dict[str, Table]:
-    """The tables of ``selectors.portfolio``'s result, by section name."""
+    """The tables of ``portfolio_page``'s result, by section name."""
     codes = [code for code, _ in data.nations]
     return {
         "returns": table(

@@ -1,4 +1,5 @@
-"""The dashboards: thin views over ``programs.dashboards.selectors``.
+"""The dashboards: thin views over what each page shows (``portfolio``, ``programme``, ``pair``;
+the flag lists from ``programs.flags.selectors``).
 
 Every page requires a signed-in user; acknowledging a flag also requires the
 ``programs.acknowledge_flag`` permission (analysts), and is refused with 403 otherwise.
@@ -26,7 +27,6 @@ from programs import changelog
 from programs.access import released, released_flags
 from programs.balance.flags import ACKNOWLEDGE_PERMISSION, FlagStateError, acknowledge_flag
 from programs.bounds import parse_day
-from programs.dashboards import selectors
 from programs.dashboards.downloads import downloads, section_downloads
 from programs.dashboards.exports import PAIR_SECTIONS, PORTFOLIO_SECTIONS, PROGRAMME_SECTIONS
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
@@ -38,6 +38,9 @@ from programs.dashboards.forms import (
     flag_filters,
     saved_query,
 )
+from programs.dashboards.pair import pair_page
+from programs.dashboards.portfolio import portfolio_page
+from programs.dashboards.programme import programme_page
 from programs.feeds import describe
 from programs.flags.selectors import flag_filter_choices
 from programs.models import Flag, Nation, Programme, SavedFlagView, Subscription, Webhook
@@ -70,7 +73,7 @@ def _chart_context(**context) -> dict:
 @require_GET
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
-    data = selectors.portfolio(request.user)
+    data = portfolio_page(request.user)
     return render(
         request,
         "dashboards/portfolio.html",
@@ -95,7 +98,7 @@ def programme(request: HttpRequest, code: str) -> HttpResponse:
             as_of = parse_day(request.GET["as_of"])
         except ValueError as refused:
             messages.error(request, f"as_of: {refused} Showing today.")
-    page = selectors.programme_page(item, as_of, request.user)
+    page = programme_page(item, as_of, request.user)
     balance_url = reverse("api:programme-balance", args=[item.code])
     return render(
         request,
@@ -147,7 +150,7 @@ def pair(request: HttpRequest, a: str, b: str) -> HttpResponse:
             {"message": f"No nation with code {missing}.", "nav": "pairs"},
             status=404,
         )
-    page = selectors.pair_page(nations[a], nations[b], user=request.user)
+    page = pair_page(nations[a], nations[b], user=request.user)
     return render(
         request,
         "dashboards/pair.html",

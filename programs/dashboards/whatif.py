@@ -12,7 +12,7 @@ from programs.balance.programme_balance import ProgrammeBalance
 from programs.dashboards import charts
 from programs.dashboards.formatting import as_float, as_percent, num, pct
 from programs.dashboards.forms import choice_field
-from programs.dashboards.selectors import share_chart
+from programs.dashboards.programme import share_chart
 from programs.models import (
     Agreement,
     Decision,

@@ -6,7 +6,7 @@ import pytest
 
 from programs.balance.programme_balance import programme_balance
 from programs.dashboards.formatting import as_percent
-from programs.dashboards.selectors import pair_tie
+from programs.dashboards.pair import pair_tie
 from programs.models import Flag, Nation, Programme
 from tests.browser.conftest import PASSWORD, log_in
 from tests.dashboards.data import SCAN_OFFSETS, load_seeds_and_scan

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from django.utils import timezone
 
-from programs.dashboards.selectors import palette
+from programs.dashboards.shared import palette
 from tests.browser.conftest import PASSWORD, log_in
 from tests.dashboards.data import load_seeds_and_scan
 from tests.factories import UserFactory

@@ -10,8 +10,8 @@ from django.core.management.base import SystemCheckError
 from django.utils import timezone
 
 from programs.dashboards import finders as chart_library
-from programs.dashboards import selectors
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
+from programs.dashboards.pair import pair_page
 from programs.models import Flag, FlagEvent
 from tests import factories
 
@@ -259,7 +259,7 @@ def test_pair_verdict_is_built_from_the_figures(gcap):
     factories.LeadershipRoleFactory(programme=programme, nation=gbr, weight=5)
     factories.LeadershipRoleFactory(programme=programme, nation=jpn, weight=1)
 
-    page = selectors.pair_page(jpn, gbr)
+    page = pair_page(jpn, gbr)
     verdict = page["verdict"]
     assert verdict.startswith("Japan gives the United Kingdom more than it gets (3 of 3 measures")
     # Japan's half of the funding pays for half of the 600 placed with British industry.
@@ -267,5 +267,5 @@ def test_pair_verdict_is_built_from_the_figures(gcap):
     assert "received technology of weight 0 from the United Kingdom and delivered 4" in verdict
     assert "holds 1 of 6 lead-role weight" in verdict
 
-    reverse = selectors.pair_page(gbr, jpn)["verdict"]
+    reverse = pair_page(gbr, jpn)["verdict"]
     assert reverse.startswith("The United Kingdom gets more from Japan than it gives")
