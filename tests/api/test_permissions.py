@@ -59,6 +59,8 @@ def _url(pattern: URLPattern, world, analyst_user) -> str:
     view = pattern.callback
     if getattr(view, "view_class", None) is TaskView:
         return reverse("api:task", args=[uuid.uuid4()])
+    if name == "pair-report":
+        return reverse("api:pair-report", kwargs={"a": "GBR", "b": "ITA"})
     cls = view.cls
     if not hasattr(cls, "lookup_field"):  # a plain APIView on a path of its own
         return reverse(f"api:{name}")
