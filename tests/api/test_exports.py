@@ -16,7 +16,8 @@ from tests.api.resources import own_records
 LISTS = [
     pytest.param(str(pattern.pattern).rstrip("$").lstrip("^"), id=pattern.name)
     for pattern in api_urls.router.urls
-    # Saved what-if drafts are no SPEC §1 entity: their list is JSON only.
+    # Saved what-if drafts export the What if page's table of drafts, not their JSON rows
+    # (tests/dashboards/test_whatif_downloads.py).
     if pattern.name.endswith("-list") and pattern.name != "whatif-draft-list"
 ]
 
