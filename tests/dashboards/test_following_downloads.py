@@ -111,3 +111,11 @@ def test_the_files_take_a_constant_number_of_queries(ana, django_assert_max_num_
             csv_table(client.get("/api/v1/subscriptions/?format=csv"))
         with django_assert_max_num_queries(8):
             xlsx_sheets(client.get(f"/api/v1/webhooks/{webhook.pk}/deliveries/?format=xlsx"))
+
+
+def test_a_format_the_log_does_not_offer_is_a_400_on_the_field(ana):
+    webhook = hook_with_deliveries(ana, [(200, True, "")])
+    response = https_client(ana).get(f"/api/v1/webhooks/{webhook.pk}/deliveries/?format=pdf")
+
+    assert response.status_code == 400
+    assert "csv" in response.json()["format"][0]

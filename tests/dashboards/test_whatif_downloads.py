@@ -139,6 +139,7 @@ def test_another_nations_draft_is_missing_and_its_rows_left_out(vic):
         ("format=csv&section=nope", "section"),
         ("format=xlsx&section=figures-NOPE", "section"),
         ("format=csv&section=figures&as_of=x", "as_of"),
+        ("format=pdf&section=figures", "format"),
     ],
 )
 def test_a_bad_section_or_day_is_refused_with_a_field_message(vic, query, field):
