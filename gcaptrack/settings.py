@@ -317,6 +317,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "programs.api.views.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "URL_FORMAT_OVERRIDE": "format",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "programs.api.negotiation.FormatNegotiation",
 }
 #: Refuse PUT, PATCH and DELETE without If-Match (428) instead of accepting them unconditionally.
 API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", False)

@@ -32,7 +32,8 @@ VALIDATION_ERROR_SCHEMA = {
 FORMAT_DESCRIPTION = (
     "Response format (errors are always JSON). For a list, csv and xlsx hold every row matching "
     "the filters, in the requested order, unpaginated; CSV is streamed, UTF-8 with a byte-order "
-    "mark. Cells that a spreadsheet would read as a formula are prefixed with an apostrophe."
+    "mark. Cells that a spreadsheet would read as a formula are prefixed with an apostrophe. "
+    "Another format is a 400 naming `format`."
 )
 ETAG_HEADER = {
     "ETag": {
@@ -42,10 +43,11 @@ ETAG_HEADER = {
 }
 
 ERRORS = {
-    "400": "The request is invalid; nothing was written.",
+    "400": "The request is invalid (by field; `format` for a format the endpoint does not "
+    "offer); nothing was written.",
     "401": "No credentials, or an unknown, revoked or expired token.",
     "403": "Signed in, but this user may not do this.",
-    "404": "No such record (or page, cursor or format).",
+    "404": "No such record (or page or cursor).",
     "406": "The Accept header asks for a format the API does not produce.",
     "409": "Other records refer to this one, or a concurrent change conflicted.",
     "412": "If-Match does not match the record's current ETag; nothing was written.",
@@ -88,12 +90,9 @@ class AutoSchema(BaseAutoSchema):
         return component.ref
 
     def _error_codes(self) -> list[str]:
-        codes = ["401", "403", "404", "406", "429"]
+        # 400 everywhere: a `format` the endpoint does not offer is refused on that field.
+        codes = ["400", "401", "403", "404", "406", "429"]
         action = self._action()
-        writes = self.method in ("POST", "PUT", "PATCH")
-        deletes_with_reason = self.method == "DELETE" and self._takes_change_reason()
-        if writes or deletes_with_reason or action in ("list", "balance"):
-            codes.append("400")
         if self.method in ("POST", "PUT", "PATCH", "DELETE") and action != "scan":
             codes.append("409")
         if self._conditional() and self.method in ("PUT", "PATCH", "DELETE"):

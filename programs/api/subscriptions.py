@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from programs.access import released
 from programs.api.permissions import IsAnalystOrViewer
 from programs.api.serializers import NaturalKeyField, drf_errors, nation_field
-from programs.api.views import ExportMixin, JSONErrorsMixin
+from programs.api.views import EXPORT_FORMATS, ExportMixin, JSONErrorsMixin
 from programs.balance.thresholds import RULE_CHOICES
+from programs.feeds import describe
 from programs.models import Programme, Subscription
 from programs.subscriptions import feed_url, rotate_feed
 
@@ -65,6 +66,24 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class SubscriptionRowSerializer(serializers.ModelSerializer):
+    """A subscription as the Following page's table shows it (the CSV and XLSX list)."""
+
+    follows = serializers.SerializerMethodField(help_text="What it follows, in words.")
+    email = serializers.CharField(source="get_delivery_display")
+    feed_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Subscription
+        fields = ["name", "follows", "email", "feed_url"]
+
+    def get_follows(self, subscription: Subscription) -> str:
+        return describe(subscription)
+
+    def get_feed_url(self, subscription: Subscription) -> str:
+        return feed_url(subscription)
+
+
 class SubscriptionViewSet(JSONErrorsMixin, ExportMixin, viewsets.ModelViewSet):
     """The caller's flag subscriptions: e-mails on raise, escalation, resolution and
     reopening (or a daily digest), and an Atom feed at a secret URL."""
@@ -83,6 +102,13 @@ class SubscriptionViewSet(JSONErrorsMixin, ExportMixin, viewsets.ModelViewSet):
         return Subscription.objects.filter(user=self.request.user).select_related(
             "programme", "nation"
         )
+
+    def get_serializer_class(self):
+        """The list as CSV or XLSX is the Following page's table: name, follows, e-mail, feed."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if self.action == "list" and renderer is not None and renderer.format in EXPORT_FORMATS:
+            return SubscriptionRowSerializer
+        return super().get_serializer_class()
 
     def perform_create(self, serializer):
         serializer.save(user=self.request.user)

@@ -8,7 +8,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from programs.api.permissions import IsAnalystOrViewer
-from programs.api.views import ExportMixin, JSONErrorsMixin
+from programs.api.renderers import XLSX_MEDIA_TYPE, CSVRenderer, XLSXRenderer
+from programs.api.views import EXPORT_FORMATS, ExportMixin, JSONErrorsMixin
 from programs.models import Subscription, Webhook, WebhookDelivery
 from programs.webhooks import ADD_PERMISSION, enable, recent_deliveries, url_error
 
@@ -64,6 +65,24 @@ class DeliverySerializer(serializers.ModelSerializer):
         fields = ["id", "event", "attempt", "at", "status_code", "delivered", "error"]
 
 
+class DeliveryRowSerializer(serializers.ModelSerializer):
+    """A delivery attempt as the page's delivery log shows it (the CSV and XLSX log)."""
+
+    when = serializers.DateTimeField(source="at")
+    event = serializers.IntegerField(source="event_id")
+    response_code = serializers.IntegerField(source="status_code", allow_null=True)
+    outcome = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["when", "event", "attempt", "response_code", "outcome"]
+
+    def get_outcome(self, delivery: WebhookDelivery) -> str:
+        if delivery.delivered:
+            return "delivered"
+        return f"failed: {delivery.error}" if delivery.error else "failed"
+
+
 class WebhookViewSet(
     JSONErrorsMixin,
     ExportMixin,
@@ -99,9 +118,27 @@ class WebhookViewSet(
             return DeliverySerializer
         return WebhookSerializer
 
-    @extend_schema(responses={200: DeliverySerializer(many=True)})
-    @action(detail=True, methods=["get"], pagination_class=None, renderer_classes=[JSONRenderer])
+    @extend_schema(
+        responses={
+            200: DeliverySerializer(many=True),
+            (200, "text/csv"): DeliveryRowSerializer(many=True),
+            (200, XLSX_MEDIA_TYPE): DeliveryRowSerializer(many=True),
+        }
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        renderer_classes=[JSONRenderer, CSVRenderer, XLSXRenderer],
+    )
     def deliveries(self, request, pk=None):
-        """The webhook's latest delivery attempts, newest first, with the answers' codes."""
+        """The webhook's latest delivery attempts, newest first, with the answers' codes.
+        `?format=csv|xlsx` gives them as the page's delivery log shows them: when, event,
+        attempt, response_code, outcome."""
         webhook = self.get_object()
+        fmt = request.accepted_renderer.format
+        if fmt in EXPORT_FORMATS:
+            rows = DeliveryRowSerializer(recent_deliveries(webhook), many=True).data
+            disposition = f'attachment; filename="webhook-{webhook.pk}-deliveries.{fmt}"'
+            return Response(rows, headers={"Content-Disposition": disposition})
         return Response(DeliverySerializer(recent_deliveries(webhook), many=True).data)

@@ -15,14 +15,18 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from programs.access import released
+from programs.api.page_reports import FILE_RESPONSES
 from programs.api.permissions import IsAnalystOrViewer
-from programs.api.views import JSONErrorsMixin
+from programs.api.renderers import CSVRenderer, XLSXRenderer, table_response
+from programs.api.views import EXPORT_FORMATS, ExportMixin, JSONErrorsMixin
 from programs.bounds import validate_day
+from programs.dashboards.exports import whatif_tables
 from programs.models import Programme, WhatIfDraft
 from programs.whatif.drafts import (
     copy_draft,
@@ -58,6 +62,16 @@ class WhatIfQuerySerializer(serializers.Serializer):
         required=False,
         validators=[validate_day],
         help_text="Evaluate as of this day (default today).",
+    )
+
+
+class DraftResultQuerySerializer(WhatIfQuerySerializer):
+    section = serializers.CharField(
+        required=False,
+        help_text="The table for ?format=csv (required) or ?format=xlsx (one sheet; every table "
+        "without it), as the What if page names it: `figures` for the draft's programme, "
+        "`figures-<code>` for another programme the draft changes, `figures-global` for the "
+        "global return.",
     )
 
 
@@ -171,21 +185,53 @@ class DraftSerializer(serializers.ModelSerializer):
         extra_kwargs = {"document": {"trim_whitespace": False}}
 
 
+class DraftRowSerializer(serializers.ModelSerializer):
+    """A saved draft as the What if page's table of drafts shows it (the CSV and XLSX lists)."""
+
+    draft = serializers.CharField(source="name")
+    author: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    changed = serializers.DateTimeField(source="updated_at")
+
+    class Meta:
+        model = WhatIfDraft
+        fields = ["draft", "author", "note", "changed"]
+
+
 @extend_schema_view(
-    list=extend_schema(description="Saved drafts you may see (your nation's, or all)."),
+    list=extend_schema(
+        description="Saved drafts you may see (your nation's, or all). `?format=csv|xlsx` gives "
+        "every one as the What if page's table of drafts shows it: draft, author, note, changed "
+        "(filter `programme__code` as the page does)."
+    ),
     create=extend_schema(
         description="Save a draft; 400 names the record and the field if it does not evaluate."
     ),
 )
-class DraftViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
+class DraftViewSet(JSONErrorsMixin, ExportMixin, viewsets.ModelViewSet):
     """Saved what-if drafts: anyone may keep drafts, only the author changes or deletes one."""
 
     serializer_class = DraftSerializer
     renderer_classes = [JSONRenderer]
     filterset_fields = ["programme__code"]
+    #: Latest changed first, as the What if page lists them (the ordering filter's default).
+    ordering = ["-updated_at", "-id"]
 
     def get_queryset(self):
-        return drafts_visible_to(self.request.user).order_by("-updated_at", "-id")
+        return drafts_visible_to(self.request.user)
+
+    def get_renderers(self):
+        """The list also as CSV and XLSX (the page's table of drafts); the rest JSON only."""
+        if self.action == "list":
+            return [JSONRenderer(), CSVRenderer(), XLSXRenderer()]
+        return super().get_renderers()
+
+    def get_serializer_class(self):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if self.action == "list" and renderer is not None and renderer.format in EXPORT_FORMATS:
+            return DraftRowSerializer
+        return super().get_serializer_class()
 
     def check_object_permissions(self, request, obj) -> None:
         """Only the author changes or deletes a draft: refused before the body is read."""
@@ -247,3 +293,39 @@ class DraftViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
         except DraftRefused as exc:
             return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response(result.as_json())
+
+    @extend_schema(
+        parameters=[DraftResultQuerySerializer],
+        responses=FILE_RESPONSES,
+        description="The What if page's comparison tables of the draft as of `as_of` (each "
+        "nation's figures today and under the draft, with the difference): JSON gives every "
+        "table by section; `?format=csv` one table (`section`); `?format=xlsx` one sheet for "
+        "`section`, or a sheet per table. 400 with `errors` if the draft no longer evaluates.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[IsAnalystOrViewer],
+        renderer_classes=[JSONRenderer, CSVRenderer, XLSXRenderer],
+    )
+    def result(self, request, pk=None):
+        draft = self.get_object()
+        query = DraftResultQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            result = run_draft(request.user, draft, as_of=query.validated_data.get("as_of"))
+        except DraftRefused as exc:
+            return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        tables = whatif_tables(result, draft.programme.code if draft.programme else None)
+        section = query.validated_data.get("section")
+        if section is not None and section not in tables:
+            raise ValidationError(
+                {
+                    "section": [
+                        f"Not a table of this draft's result; pick one of {', '.join(tables)}."
+                    ]
+                }
+            )
+        return table_response(
+            tables, request.accepted_renderer.format, section, f"what-if-{draft.pk}"
+        )

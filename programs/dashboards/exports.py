@@ -16,6 +16,8 @@ from typing import Any
 from programs.balance.ties import BlocTie
 from programs.dashboards.portfolio import Portfolio
 from programs.dashboards.programme import CONFIDENCES
+from programs.dashboards.whatif import COMPARED
+from programs.whatif.evaluate import WhatIf
 
 
 @dataclass(frozen=True)
@@ -342,3 +344,36 @@ def _badges(cell) -> str:
     if cell.acknowledged:
         parts.append(f"{cell.acknowledged} acknowledged")
     return "; ".join(parts)
+
+
+# What if --------------------------------------------------------------------------------------
+
+WHATIF_COLUMNS = ["nation", "figure", "today", "draft", "difference"]
+
+
+def whatif_section(code: str | None, own: str | None) -> str:
+    """A comparison table's section, as the page names the table: ``figures`` for the page's
+    own programme, ``figures-<code>`` for another one, ``figures-global`` for the global return."""
+    if code is not None and code == own:
+        return "figures"
+    return f"figures-{code or 'global'}"
+
+
+def whatif_tables(result: WhatIf, own: str | None) -> dict[str, Table]:
+    """The What if page's comparison tables ("each nation's figures today → under the draft")
+    of a result, by section: the programme ``own`` first, then the others the draft changes.
+    Figures are the metrics themselves (a share is 0.25); the difference is empty when the page
+    shows none (a figure unchanged or missing on one side)."""
+    tables = {}
+    for programme in sorted(result.programmes, key=lambda p: p.code != own):
+        if programme.code != own and not programme.nations:
+            continue  # the page shows no table for it, only its flag changes
+        rows = []
+        for nation in programme.nations:
+            for metric, label, _ in COMPARED:
+                now = getattr(nation.now, metric) if nation.now else None
+                draft = getattr(nation.draft, metric) if nation.draft else None
+                difference = None if now is None or draft is None or now == draft else draft - now
+                rows.append([nation.name, label, now, draft, difference])
+        tables[whatif_section(programme.code, own)] = table(WHATIF_COLUMNS, rows)
+    return tables

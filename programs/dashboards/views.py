@@ -276,6 +276,7 @@ def subscriptions(request: SignedInRequest) -> HttpResponse:
         {
             "form": form,
             "rows": rows,
+            "subscription_downloads": downloads(reverse("api:subscription-list"), {}),
             "can_add_webhooks": request.user.has_perm(ADD_PERMISSION),
             "nav": "subscriptions",
         },
@@ -339,6 +340,7 @@ def webhook_deliveries(request: SignedInRequest, pk: int) -> HttpResponse:
         {
             "webhook": webhook,
             "deliveries": list(recent_deliveries(webhook)),
+            "delivery_downloads": downloads(reverse("api:webhook-deliveries", args=[pk]), {}),
             "nav": "subscriptions",
         },
     )

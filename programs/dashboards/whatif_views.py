@@ -16,9 +16,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.access import released
+from programs.dashboards.downloads import Download, downloads, section_downloads
+from programs.dashboards.exports import whatif_tables
 from programs.dashboards.finders import PLOTLY_STATIC_PATH
 from programs.dashboards.whatif import DraftForm, WhatIfForm, whatif_page
-from programs.models import Programme
+from programs.models import Programme, WhatIfDraft
 from programs.whatif.drafts import (
     copy_draft,
     delete_draft,
@@ -27,11 +29,25 @@ from programs.whatif.drafts import (
     run_draft,
     save_draft,
 )
-from programs.whatif.evaluate import DraftRefused, evaluate_draft
+from programs.whatif.evaluate import DraftRefused, WhatIf, evaluate_draft
 
 
 def _programme(request: HttpRequest, code: str) -> Programme:
     return get_object_or_404(released(Programme.objects.all(), request.user), code=code)
+
+
+def result_downloads(
+    programme: Programme, opened: WhatIfDraft | None, document: str, result: WhatIf | None
+) -> dict[str, list[Download]] | None:
+    """The Download links of the comparison tables, by section, when the result shown is a saved
+    draft's as it is saved (the API evaluates saved drafts); None for an unsaved draft."""
+    if result is None or opened is None or document != opened.document:
+        return None
+    return section_downloads(
+        reverse("api:whatif-draft-result", args=[opened.pk]),
+        whatif_tables(result, programme.code),
+        {"as_of": result.as_of.isoformat()},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,6 +103,10 @@ def what_if(request: HttpRequest, code: str) -> HttpResponse:
             "errors": errors,
             "opened": opened,
             "drafts": list(drafts),
+            "result_downloads": result_downloads(programme, opened, document, result),
+            "drafts_downloads": downloads(
+                reverse("api:whatif-draft-list"), {"programme__code": programme.code}
+            ),
             "page": whatif_page(programme, result),
             "may_change": lambda draft: may_change(request.user, draft),
             "nav": "programmes",
