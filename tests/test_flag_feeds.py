@@ -82,7 +82,8 @@ def test_the_feed_is_atom_with_the_subscribers_released_flags_only(
     )
     assert flag.explanation in entry.summary
     assert entry.updated_parsed is not None
-    assert "SECRET" not in text and "QX" not in text
+    # The whole marker: the feed's secret URL is random and may hold "QX".
+    assert "SECRET" not in text and "QXFrance holds no lead roleQX" not in text
     everything, _ = feed_of(unrestricted)
     assert len(everything.entries) == 2
     assert any(secret.explanation in e.summary for e in everything.entries)
