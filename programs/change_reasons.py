@@ -86,10 +86,6 @@ def change_reason(text: str | None) -> Iterator[None]:
         _current.reset(token)
 
 
-def current_change_reason() -> str | None:
-    return _current.get()
-
-
 def fill_change_reason(sender, history_instance, **kwargs) -> None:
     if history_instance.history_change_reason:
         return
